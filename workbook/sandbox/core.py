@@ -1,0 +1,167 @@
+"""The Sandbox: one local AWS account per Python process."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+import boto3
+
+from . import banner
+from .isolation import ACCOUNT_ID, IsolatedEnvironment
+from .server import LoopbackMotoServer
+
+DEFAULT_REGION = "us-east-1"
+
+_lock = threading.RLock()
+_current: Sandbox | None = None
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not do what was asked. The message says what to try."""
+
+    def _render_traceback_(self):
+        # IPython calls this instead of printing the whole stack: the learner sees the advice only.
+        return [f"SandboxError: {self}"]
+
+
+class Sandbox:
+    """A local AWS account: a moto server on 127.0.0.1 plus the local Lambda runtime.
+
+    Use :func:`workbook.sandbox.start` to get one rather than building it yourself.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION):
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        try:
+            self._server = LoopbackMotoServer()
+        except OSError as exc:
+            raise SandboxError(
+                f"the local AWS server could not start on 127.0.0.1 ({exc.strerror or exc}). "
+                "Restart the kernel and run the cell again; if it keeps failing, run "
+                "`python -m workbook doctor` in a terminal."
+            ) from None
+        self.endpoint_url = self._server.endpoint_url
+        self._environment = IsolatedEnvironment(self.endpoint_url, region)
+        self._runtime = _install_lambda_runtime(self)
+        self.running = True
+
+    def client(self, service: str, **kwargs):
+        """A boto3 client for ``service`` bound to this sandbox.
+
+        Example::
+
+            sb.client("lambda").list_functions()
+        """
+        kwargs.setdefault("region_name", self.region)
+        kwargs.setdefault("endpoint_url", self.endpoint_url)
+        return boto3.client(service, **kwargs)
+
+    def resource(self, service: str, **kwargs):
+        """A boto3 resource (``s3``, ``dynamodb``, …) bound to this sandbox."""
+        kwargs.setdefault("region_name", self.region)
+        kwargs.setdefault("endpoint_url", self.endpoint_url)
+        return boto3.resource(service, **kwargs)
+
+    def reset(self) -> None:
+        """Delete everything: every AWS resource and every Lambda execution environment.
+
+        Example::
+
+            sb.reset()   # a clean account, as if the sandbox had just started
+        """
+        self._require_running()
+        if self._runtime is not None:
+            self._runtime.reset()
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+
+    def settle(self, timeout: float = 30) -> bool:
+        """Wait until no background work (asynchronous invokes, pollers) is pending.
+
+        Returns True when everything finished within ``timeout`` seconds, False otherwise.
+
+        Example::
+
+            lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b"{}")
+            sb.settle()   # the handler has run by now
+        """
+        self._require_running()
+        if self._runtime is None:
+            return True
+        return self._runtime.settle(timeout)
+
+    def stop(self) -> None:
+        """Stop the server and the runtime, and put the process environment back as it was."""
+        global _current
+        with _lock:
+            if not self.running:
+                return
+            self.running = False
+            try:
+                if self._runtime is not None:
+                    self._runtime.close()
+            finally:
+                self._server.stop()
+                self._environment.restore()
+                if _current is self:
+                    _current = None
+
+    def _require_running(self) -> None:
+        if not self.running:
+            raise SandboxError("this sandbox was stopped. Call `sandbox.start()` to get a new one.")
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<Sandbox {state} {self.endpoint_url} account={self.account_id} region={self.region}>"
+
+
+def _install_lambda_runtime(sb: Sandbox):
+    from workbook import lambda_runtime
+
+    return lambda_runtime.install(endpoint_url=sb.endpoint_url, region=sb.region)
+
+
+def start(region: str = DEFAULT_REGION) -> Sandbox:
+    """Start the local AWS account for this process, or return the one already running.
+
+    After this call every boto3 client talks to the sandbox with fake credentials;
+    your real ``~/.aws`` configuration is hidden until :meth:`Sandbox.stop`.
+
+    Example::
+
+        from workbook import sandbox
+        sb = sandbox.start()
+        sb.client("s3").list_buckets()["Buckets"]   # -> []
+    """
+    global _current
+    with _lock:
+        if _current is not None and _current.running:
+            if region != _current.region:
+                raise SandboxError(
+                    f"a sandbox is already running in {_current.region}. "
+                    f"Call `sb.stop()` first to start one in {region}."
+                )
+            return _current
+        _current = Sandbox(region=region)
+        banner.show(_current.endpoint_url, _current.account_id, _current.region)
+        return _current
+
+
+def current() -> Sandbox | None:
+    """The running sandbox of this process, or None."""
+    return _current if _current is not None and _current.running else None
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    if _current is not None:
+        _current.stop()

@@ -1,0 +1,71 @@
+"""Point every AWS client at the sandbox and hide the learner's real AWS configuration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+ACCOUNT_ID = "123456789012"
+# Shaped like real keys so SDKs accept them; they open nothing anywhere.
+FAKE_ACCESS_KEY_ID = "AKIAWORKBOOKSANDBOX0"
+FAKE_SECRET_ACCESS_KEY = "workbook-sandbox-fake-secret-key-0000000"
+
+# Variables that could route a client elsewhere or hand it real credentials.
+_REMOVED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)
+
+
+class IsolatedEnvironment:
+    """Rewrites ``os.environ`` for the sandbox and can put it back exactly as it was."""
+
+    def __init__(self, endpoint_url: str, region: str):
+        self._saved = dict(os.environ)
+        self._config_dir = tempfile.mkdtemp(prefix="workbook-aws-config-")
+        config_file = os.path.join(self._config_dir, "config")
+        credentials_file = os.path.join(self._config_dir, "credentials")
+        for path in (config_file, credentials_file):
+            open(path, "w").close()
+
+        for name in list(os.environ):
+            if name in _REMOVED or name.startswith("AWS_ENDPOINT_URL_"):
+                del os.environ[name]
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": endpoint_url,
+                "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
+                "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
+                "AWS_REGION": region,
+                "AWS_DEFAULT_REGION": region,
+                "AWS_CONFIG_FILE": config_file,
+                "AWS_SHARED_CREDENTIALS_FILE": credentials_file,
+                "AWS_EC2_METADATA_DISABLED": "true",
+            }
+        )
+        _forget_default_boto3_session()
+
+    def restore(self) -> None:
+        os.environ.clear()
+        os.environ.update(self._saved)
+        shutil.rmtree(self._config_dir, ignore_errors=True)
+        _forget_default_boto3_session()
+
+
+def _forget_default_boto3_session() -> None:
+    """boto3 caches a default session; one made before the switch would keep the old credentials."""
+    import boto3
+
+    boto3.DEFAULT_SESSION = None
