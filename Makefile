@@ -24,7 +24,7 @@ lab: $(STAMP)
 
 ## test: unit, functional and notebook tests, in parallel
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadscope --nbval-lax $(PYTEST_ARGS) tests $(NOTEBOOK_DIRS)
+	$(BIN)/python -m pytest -n auto --dist loadscope --nbval-lax --nbval-current-env $(PYTEST_ARGS) tests $(NOTEBOOK_DIRS)
 
 ## check: notebooks are clean and labs match their solutions
 check: $(STAMP)
