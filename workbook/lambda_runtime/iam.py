@@ -1,0 +1,386 @@
+"""The execution role: credentials for a function, and the permissions they carry.
+
+On AWS, Lambda assumes a function's execution role and hands the temporary credentials to the
+handler; every AWS call the handler makes is then allowed or denied by the role's policies.
+This module does the same against the local account:
+
+* :func:`execution_role_credentials` assumes the role in moto's STS (no HTTP round trip);
+* :func:`install_role_enforcement` makes moto check requests signed with those credentials against
+  the role's policies, while every other request (the notebook's own calls) stays unrestricted,
+  and makes CreateFunction/UpdateFunctionConfiguration reject roles Lambda cannot assume.
+
+Example::
+
+    creds = execution_role_credentials("123456789012", "us-east-1",
+                                       "arn:aws:iam::123456789012:role/orders-role", "orders")
+    creds["AWS_SESSION_TOKEN"]   # handed to the worker that runs the handler
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import json
+import re
+import threading
+from urllib.parse import unquote, urlparse
+
+LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
+# AWS asks for 12 hours; what matters locally is that they outlive any lesson.
+SESSION_DURATION_SECONDS = 43200
+CANNOT_BE_ASSUMED = "The role defined for the function cannot be assumed by Lambda."
+
+_install_lock = threading.Lock()
+_installed = False
+_cache_lock = threading.Lock()
+_credentials_cache: dict[tuple[str, str, str, str], object] = {}
+
+
+class RoleCannotBeAssumed(Exception):
+    """Lambda may not assume this role: it does not exist, or its trust policy leaves Lambda out."""
+
+
+# ---------------------------------------------------------------- credentials for a function
+
+
+def session_name_for(function_name: str) -> str:
+    """The RoleSessionName Lambda uses: the function name (at least 2 characters long on AWS)."""
+    return function_name + "@lambda_function" if len(function_name) < 2 else function_name
+
+
+def execution_role_credentials(account_id: str, region: str, role_arn: str, function_name: str) -> dict:
+    """Temporary credentials of ``role_arn`` for ``function_name``, as environment variables.
+
+    Raises :class:`RoleCannotBeAssumed` when the role is missing or does not trust Lambda.
+    The same credentials are returned again while moto still knows them (until a reset).
+
+    Example::
+
+        env.update(execution_role_credentials(acct, region, fn.role, fn.function_name))
+    """
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    check_role_assumable(account_id, region, role_arn)
+    partition = get_partition(region)
+    sts = sts_backends[account_id][partition]
+    key = (account_id, region, role_arn, function_name)
+    with _cache_lock:
+        assumed = _credentials_cache.get(key)
+        if assumed is None or not any(known is assumed for known in sts.assumed_roles):
+            assumed = sts.assume_role(
+                region_name=region,
+                role_session_name=session_name_for(function_name),
+                role_arn=role_arn,
+                policy=None,
+                duration=SESSION_DURATION_SECONDS,
+                external_id=None,
+            )
+            _credentials_cache[key] = assumed
+    return {
+        "AWS_ACCESS_KEY_ID": assumed.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": assumed.secret_access_key,
+        "AWS_SESSION_TOKEN": assumed.session_token,
+    }
+
+
+def check_role_assumable(account_id: str, region: str, role_arn: str) -> None:
+    """Raise :class:`RoleCannotBeAssumed` unless the role exists and trusts lambda.amazonaws.com."""
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    try:
+        role = iam_backends[account_id][get_partition(region)].get_role_by_arn(role_arn)
+    except Exception:
+        raise RoleCannotBeAssumed(f"role {role_arn} does not exist") from None
+    if not trust_policy_allows_lambda(role.assume_role_policy_document):
+        raise RoleCannotBeAssumed(f"the trust policy of {role_arn} does not let {LAMBDA_PRINCIPAL} assume it")
+
+
+def trust_policy_allows_lambda(document) -> bool:
+    """Whether a trust policy lets the Lambda service call sts:AssumeRole (Conditions are not evaluated)."""
+    try:
+        policy = json.loads(unquote(document)) if isinstance(document, str) else document
+        statements = _as_list(policy["Statement"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    allowed = False
+    for statement in statements:
+        if not _matches_any(_as_list(statement.get("Action", [])), "sts:AssumeRole"):
+            continue
+        if not _principal_is_lambda(statement.get("Principal")):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def _principal_is_lambda(principal) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    return LAMBDA_PRINCIPAL in _as_list(principal.get("Service", [])) or principal.get("AWS") == "*"
+
+
+# ---------------------------------------------------------------- policy evaluation
+
+
+def evaluate(policy_documents: list, action: str, resource: str | None) -> str:
+    """``"allow"``, ``"deny"`` (an explicit Deny matched) or ``"implicit-deny"`` (nothing allowed it).
+
+    ``resource`` None means "not known for this request": Resource elements then match anything.
+    Condition elements are not evaluated: a statement with one applies as if the condition held.
+    """
+    allowed = False
+    for document in policy_documents:
+        for statement in _as_list(document.get("Statement", [])):
+            if not _statement_applies(statement, action, resource):
+                continue
+            if statement.get("Effect") == "Deny":
+                return "deny"
+            allowed = allowed or statement.get("Effect") == "Allow"
+    return "allow" if allowed else "implicit-deny"
+
+
+def _statement_applies(statement: dict, action: str, resource: str | None) -> bool:
+    if "NotAction" in statement:
+        if _matches_any(_as_list(statement["NotAction"]), action):
+            return False
+    elif not _matches_any(_as_list(statement.get("Action", [])), action):
+        return False
+    if resource is None:
+        return True
+    if "NotResource" in statement:
+        return not _matches_any(_as_list(statement["NotResource"]), resource, case_sensitive=True)
+    return _matches_any(_as_list(statement.get("Resource", [])), resource, case_sensitive=True)
+
+
+def _matches_any(patterns: list, value: str, case_sensitive: bool = False) -> bool:
+    # Actions match case-insensitively on AWS; resource ARNs case-sensitively. * and ? are wildcards.
+    if case_sensitive:
+        return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
+    return any(fnmatch.fnmatchcase(value.lower(), pattern.lower()) for pattern in patterns)
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def role_policy_documents(access_key) -> list[dict]:
+    """The role's inline and attached policies, as parsed JSON, from moto's view of the credentials."""
+    documents = []
+    try:
+        policies = access_key.collect_policies()
+    except Exception:  # the role was deleted after the credentials were issued
+        return []
+    for policy in policies:
+        if isinstance(policy, str):
+            text = policy
+        elif isinstance(policy, dict):
+            text = policy["policy_document"]
+        else:  # a managed policy: its default version holds the document
+            text = next(version.document for version in policy.versions if version.is_default)
+        documents.append(json.loads(text) if isinstance(text, str) else text)
+    return documents
+
+
+# ---------------------------------------------------------------- which resource a request touches
+
+
+def request_resource(response, moto_resource: str) -> str | None:
+    """The ARN of the resource a request acts on, or None when this module cannot tell.
+
+    moto computes the resource only for S3, SQS, IAM and STS; for a few services learners use
+    from handlers it is read from the request here.
+    """
+    if moto_resource and moto_resource != "*":
+        return moto_resource
+    service = getattr(response, "boto3_service_name", "")
+    account, region = response.current_account, response.region
+    if service == "dynamodb":
+        table = _json_body(response).get("TableName")
+        return f"arn:aws:dynamodb:{region}:{account}:table/{table}" if table else None
+    if service == "sns":
+        arn = _query_param(response, "TopicArn") or _query_param(response, "TargetArn")
+        return arn
+    if service == "lambda":
+        match = re.search(r"/functions/([^/]+)", unquote(urlparse(response.uri).path))
+        if not match:
+            return None
+        name = match.group(1)
+        return name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{name}"
+    if service == "events":
+        bus = _json_body(response).get("EventBusName")
+        entries = _json_body(response).get("Entries") or [{}]
+        bus = bus or entries[0].get("EventBusName") or "default"
+        return bus if bus.startswith("arn:") else f"arn:aws:events:{region}:{account}:event-bus/{bus}"
+    if service == "kinesis":
+        stream = _json_body(response).get("StreamName")
+        arn = _json_body(response).get("StreamARN")
+        return arn or (f"arn:aws:kinesis:{region}:{account}:stream/{stream}" if stream else None)
+    return None
+
+
+def _json_body(response) -> dict:
+    if isinstance(response.body, dict):  # moto's DynamoDB handler has already parsed it
+        return response.body
+    try:
+        body = json.loads(response.body or "{}")
+    except (ValueError, TypeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _query_param(response, name: str) -> str | None:
+    values = (getattr(response, "querystring", None) or {}).get(name)
+    return values[0] if values else None
+
+
+# ---------------------------------------------------------------- the error the SDK shows
+
+
+def access_denied_error(response, principal_arn: str, action: str, resource: str | None, explicit: bool):
+    """An AccessDenied error shaped for the service's protocol, with AWS's message."""
+    from moto.core.exceptions import AccessDeniedError, JsonRESTError
+    from moto.s3.exceptions import S3ClientError
+
+    message = f"User: {principal_arn} is not authorized to perform: {action}"
+    if resource and not resource.endswith(":::*"):  # S3 ListBuckets & co. name no resource
+        message += f" on resource: {resource}"
+    if explicit:
+        message += " with an explicit deny in an identity-based policy"
+    else:
+        message += f" because no identity-based policy allows the {action} action"
+
+    protocol = _protocol(response)
+    if protocol == "rest-xml":
+        return S3ClientError("AccessDenied", message)
+    if protocol in ("json", "rest-json"):
+        error = JsonRESTError("AccessDeniedException", message)
+        error.code = 403 if protocol == "rest-json" else 400
+        return error
+    # moto's IAM-style error writes "User: <arn> is not authorized to perform: <what follows>".
+    error = AccessDeniedError(user_arn=principal_arn, action=message.split("perform: ", 1)[1])
+    return error
+
+
+@functools.lru_cache(maxsize=None)
+def _protocol_of(service: str) -> str:
+    from moto.core.responses import get_service_model
+
+    try:
+        return get_service_model(service).metadata.get("protocol", "query")
+    except Exception:
+        return "query"
+
+
+def _protocol(response) -> str:
+    service = getattr(response, "boto3_service_name", "") or ""
+    if service == "s3":
+        return "rest-xml"
+    protocol = _protocol_of(service) if service else "query"
+    if protocol == "query" and "json" in (response.headers.get("Content-Type") or ""):
+        return "json"  # SQS and a few others speak JSON when the SDK asks for it
+    return protocol
+
+
+# ---------------------------------------------------------------- moto patches
+
+
+def is_role_request(headers) -> bool:
+    """Whether a request is signed with temporary (assumed-role) credentials."""
+    authorization = headers.get("Authorization") or ""
+    return "Credential=ASIA" in authorization and "X-Amz-Security-Token" in headers
+
+
+def install_role_enforcement() -> None:
+    """Enforce execution-role policies on requests signed with assumed-role credentials (idempotent).
+
+    Also makes CreateFunction and UpdateFunctionConfiguration reject a role Lambda cannot assume.
+    Requests signed with long-term keys (the notebook's fake AKIA… keys) are not restricted.
+    """
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        _patch_authorization()
+        _patch_lambda_control_plane()
+        _installed = True
+
+
+def _patch_authorization() -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    original = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    @functools.wraps(original)
+    def authenticate_and_authorize(self, iam_request_cls, resource="*"):
+        if not is_role_request(self.headers):
+            return original(self, iam_request_cls, resource)
+        _authorize_role_request(self, iam_request_cls, resource)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize
+
+
+def _authorize_role_request(response, iam_request_cls, moto_resource: str) -> None:
+    # Same request object moto builds when IAM authentication is switched on globally.
+    path = response.raw_path
+    query = urlparse(response.uri).query
+    if query:
+        path += "?" + query
+    iam_request = iam_request_cls(
+        account_id=response.current_account,
+        method=response.method,
+        path=path,
+        # For a GET, moto's request data can hold the headers; the signed payload was empty.
+        data={} if response.method in ("GET", "HEAD") and not response.raw_body else response.data,
+        body=response.raw_body,
+        headers=response.headers,
+        action=response._get_action(),
+    )
+    iam_request.check_signature()
+    action = iam_request._action
+    if action == "sts:GetCallerIdentity":  # always allowed on AWS, whatever the policies say
+        return
+    resource = request_resource(response, moto_resource)
+    decision = evaluate(role_policy_documents(iam_request._access_key), action, resource)
+    if decision != "allow":
+        raise access_denied_error(
+            response, iam_request._access_key.arn, action, resource, explicit=decision == "deny"
+        )
+
+
+def _patch_lambda_control_plane() -> None:
+    from moto.awslambda.exceptions import InvalidParameterValueException, InvalidRoleFormat
+    from moto.awslambda.models import LambdaBackend
+
+    def require_assumable(backend, role_arn: str) -> None:
+        match = re.match(InvalidRoleFormat.pattern, role_arn or "")
+        if not match:
+            raise InvalidRoleFormat(role_arn)
+        if match.group(2) != backend.account_id:
+            return  # moto answers cross-account roles itself
+        try:
+            check_role_assumable(backend.account_id, backend.region_name, role_arn)
+        except RoleCannotBeAssumed:
+            raise InvalidParameterValueException(CANNOT_BE_ASSUMED) from None
+
+    original_create = LambdaBackend.create_function
+    original_update = LambdaBackend.update_function_configuration
+
+    @functools.wraps(original_create)
+    def create_function(self, spec):
+        if spec.get("FunctionName") is not None and "Role" in spec:
+            require_assumable(self, spec["Role"])
+        return original_create(self, spec)
+
+    @functools.wraps(original_update)
+    def update_function_configuration(self, function_name, qualifier, body):
+        if "Role" in body:
+            require_assumable(self, body["Role"])
+        return original_update(self, function_name, qualifier, body)
+
+    LambdaBackend.create_function = create_function
+    LambdaBackend.update_function_configuration = update_function_configuration
