@@ -1,0 +1,220 @@
+"""Grading: pure functions from (question, response) to a Result. No widgets, no files.
+
+Example::
+
+    from workbook.quiz import grade, load_bank
+    question = load_bank("02-handlers").question("handler-string")
+    grade(question, 1)          # the option's index in the bank
+    # Result(correct=True, score=1.0, feedback='...')
+
+Responses per type (see `quizzes/README.md`): single → option index; multiple → option indices;
+true_false → True/False; matching → {left: right}; ordering → list of items; numeric → a number
+(or a text that parses as one); short_answer → a text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Question, parse_question
+
+# Floats from a text box (0.1 + 0.2 …) should not miss a tolerance of 0 by a rounding error.
+_FLOAT_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one submission: ``correct`` only for a full score; ``score`` in [0, 1]."""
+
+    correct: bool
+    score: float
+    feedback: str
+
+
+class InvalidResponse(ValueError):
+    """The response is not an answer to this question (no option chosen, not a number, …).
+
+    The message is written for the learner; nothing is graded or recorded.
+    """
+
+
+def grade(question: Question | Mapping, response: Any) -> Result:
+    """Grade one response to one question.
+
+    ``question`` is a :class:`~workbook.quiz.model.Question` (or a dict in the bank format).
+    Raises :class:`InvalidResponse` when the response cannot be an answer to the question.
+
+    Example::
+
+        grade(bank.question("timeout-max"), "900")
+        # Result(correct=True, score=1.0, feedback='Right: 900 s.')
+    """
+    if isinstance(question, Mapping):
+        parsed, problems = parse_question(dict(question))
+        if problems:
+            raise ValueError(f"question {question.get('id')!r}: " + "; ".join(problems))
+        question = parsed
+    return _GRADERS[question.type](question, response)
+
+
+def normalise_text(text: str, case_sensitive: bool = False) -> str:
+    """How short answers are compared: trimmed, backticks and a trailing full stop dropped,
+    inner white space collapsed, case folded unless ``case_sensitive``.
+
+    Example::
+
+        normalise_text("  `Lambda_Handler`. ")   # 'lambda_handler'
+    """
+    text = str(text).strip().strip("`").strip()
+    if text.endswith("."):
+        text = text[:-1].strip().strip("`").strip()
+    text = re.sub(r"\s+", " ", text)
+    return text if case_sensitive else text.casefold()
+
+
+# --- one grader per type -----------------------------------------------------------------------------
+
+
+def _grade_single(question: Question, response: Any) -> Result:
+    index = _option_index(question, response)
+    option = question.options[index]
+    return Result(option.correct, 1.0 if option.correct else 0.0, option.feedback)
+
+
+def _grade_multiple(question: Question, response: Any) -> Result:
+    if isinstance(response, (str, bytes, Mapping)) or not hasattr(response, "__iter__"):
+        raise InvalidResponse("Choose the options as a list of their numbers, e.g. [0, 2].")
+    chosen = sorted({_option_index(question, item) for item in response})
+    if not chosen:
+        raise InvalidResponse(f"Select {question.correct_count} options first.")
+    needed = question.correct_count
+    right = [i for i in chosen if question.options[i].correct]
+    wrong = [i for i in chosen if not question.options[i].correct]
+    score = max(0.0, (len(right) - len(wrong)) / needed)
+    if len(right) == needed and not wrong:
+        feedback = " ".join(question.options[i].feedback for i in right)
+        return Result(True, 1.0, feedback)
+    lines = [f"{len(right)} of the {needed} correct options chosen"]
+    lines[0] += f", and {len(wrong)} wrong one{'s' if len(wrong) != 1 else ''}." if wrong else "."
+    lines += [f"“{question.options[i].text}”: {question.options[i].feedback}" for i in wrong]
+    return Result(False, score, "\n".join(lines))
+
+
+def _grade_true_false(question: Question, response: Any) -> Result:
+    if isinstance(response, str) and response.strip().lower() in ("true", "false"):
+        response = response.strip().lower() == "true"
+    if not isinstance(response, bool):
+        raise InvalidResponse("Choose True or False first.")
+    correct = response == question.answer
+    return Result(correct, 1.0 if correct else 0.0, question.feedback[response])
+
+
+def _grade_matching(question: Question, response: Any) -> Result:
+    if not isinstance(response, Mapping):
+        raise InvalidResponse("Give the matches as {left: right}.")
+    lefts = {pair.left for pair in question.pairs}
+    unknown = [left for left in response if left not in lefts]
+    if unknown:
+        raise InvalidResponse(f"{unknown[0]!r} is not one of the items to match.")
+    if all(response.get(left) in (None, "") for left in lefts):
+        raise InvalidResponse("Match at least one item first.")
+    wrong = [pair for pair in question.pairs if response.get(pair.left) != pair.right]
+    total = len(question.pairs)
+    score = (total - len(wrong)) / total
+    if not wrong:
+        return Result(True, 1.0, f"All {total} matched.")
+    lines = [f"{total - len(wrong)} of {total} matched."]
+    lines += [f"“{pair.left}”: {pair.feedback}" for pair in wrong]
+    return Result(False, score, "\n".join(lines))
+
+
+def _grade_ordering(question: Question, response: Any) -> Result:
+    if isinstance(response, (str, bytes, Mapping)) or not hasattr(response, "__iter__"):
+        raise InvalidResponse("Give the order as a list of the items.")
+    order = [str(item) for item in response]
+    if sorted(order) != sorted(question.items):
+        raise InvalidResponse("Put every item in the list exactly once.")
+    in_place = sum(given == expected for given, expected in zip(order, question.items, strict=True))
+    total = len(question.items)
+    if in_place == total:
+        return Result(True, 1.0, "Right order.")
+    return Result(False, in_place / total, f"{in_place} of {total} in the right place. {question.feedback}")
+
+
+def _grade_numeric(question: Question, response: Any) -> Result:
+    value = parse_number(response, question.unit)
+    unit = f" {question.unit}" if question.unit else ""
+    if abs(value - question.answer) <= question.tolerance + _FLOAT_SLACK * max(1.0, abs(question.answer)):
+        return Result(True, 1.0, f"Right: {_format_number(question.answer)}{unit}.")
+    for distractor in question.distractors:
+        if abs(value - distractor.value) <= question.tolerance + _FLOAT_SLACK * max(1.0, abs(distractor.value)):
+            return Result(False, 0.0, distractor.feedback)
+    direction = "high" if value > question.answer else "low"
+    return Result(False, 0.0, f"Not quite: {_format_number(value)}{unit} is too {direction}.")
+
+
+def _grade_short_answer(question: Question, response: Any) -> Result:
+    if not isinstance(response, str) or not response.strip():
+        raise InvalidResponse("Type an answer first.")
+    given = normalise_text(response, question.case_sensitive)
+    if given in {normalise_text(a, question.case_sensitive) for a in question.accept}:
+        return Result(True, 1.0, "Right.")
+    for distractor in question.distractors:
+        if given == normalise_text(distractor.value, question.case_sensitive):
+            return Result(False, 0.0, distractor.feedback)
+    return Result(False, 0.0, "That is not one of the accepted answers.")
+
+
+_GRADERS = {
+    "single": _grade_single,
+    "multiple": _grade_multiple,
+    "true_false": _grade_true_false,
+    "matching": _grade_matching,
+    "ordering": _grade_ordering,
+    "numeric": _grade_numeric,
+    "short_answer": _grade_short_answer,
+}
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def parse_number(response: Any, unit: str = "") -> float:
+    """A learner's number: ``128``, ``"128"``, ``" 1,024 "``, ``"0.5 s"`` (when the unit is s)."""
+    if isinstance(response, bool):
+        raise InvalidResponse("Type a number.")
+    if isinstance(response, (int, float)):
+        value = float(response)
+    elif isinstance(response, str):
+        text = response.strip()
+        if unit and text.lower().endswith(unit.lower()):
+            text = text[: -len(unit)].strip()
+        if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+            text = text.replace(",", "")  # thousands separators: 1,024
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            raise InvalidResponse(f"Type a number{' in ' + unit if unit else ''}, e.g. 128.") from None
+    else:
+        raise InvalidResponse("Type a number.")
+    if not math.isfinite(value):
+        raise InvalidResponse("Type a finite number.")
+    return value
+
+
+def _option_index(question: Question, response: Any) -> int:
+    if response is None:
+        raise InvalidResponse("Choose an option first.")
+    if isinstance(response, bool) or not isinstance(response, int):
+        raise InvalidResponse("Choose an option by its number in the bank (0, 1, 2, …).")
+    if not 0 <= response < len(question.options):
+        raise InvalidResponse(f"There is no option {response}; this question has {len(question.options)}.")
+    return response
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
