@@ -1,0 +1,1 @@
+"""One module per lab: ``mNN_slug.py`` defines ``lab = Lab("NN-slug", "title")`` and its steps."""

@@ -1,0 +1,294 @@
+"""Lab 01 · your first function: deploy it from a zip, invoke it with a test event, read its REPORT line."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+
+from workbook.checks import Failed, Lab, NotAttempted, iam_policies, lambda_logs
+
+FUNCTION = "hello-lambda"
+ROLE = "hello-lambda-role"
+CHECK_NAME = "Checker"  # the name the deploy check greets, so a hard-coded "Ada" does not pass
+REQUIRED_NUMBERS = ("Duration", "Billed Duration", "Memory Size", "Max Memory Used")
+
+lab = Lab("01-serverless-concepts", "Lab 01 · Your first Lambda function")
+
+
+@lab.step(
+    "role",
+    f"Create the execution role {ROLE}",
+    hints=[
+        "A Lambda function acts with the permissions of its execution role. The role needs two policies: "
+        "a *trust policy* saying who may assume it, and a *permission policy* saying what it may do.",
+        "The trust policy has one statement: `Effect` `Allow`, "
+        "`Principal` `{'Service': 'lambda.amazonaws.com'}`, `Action` `sts:AssumeRole`. "
+        "Pass it as a JSON string to `iam.create_role(RoleName=..., AssumeRolePolicyDocument=...)`.",
+        "For the permissions, `iam.put_role_policy(RoleName='hello-lambda-role', PolicyName='write-logs', "
+        "PolicyDocument=json.dumps(...))` with an Allow statement for `logs:CreateLogGroup`, "
+        "`logs:CreateLogStream` and `logs:PutLogEvents` on `Resource` `'*'`.",
+    ],
+    solution='''
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }],
+}
+WRITE_LOGS = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": "*",
+    }],
+}
+role_arn = iam.create_role(RoleName="hello-lambda-role",
+                           AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+iam.put_role_policy(RoleName="hello-lambda-role", PolicyName="write-logs",
+                    PolicyDocument=json.dumps(WRITE_LOGS))
+''',
+)
+def role(aws):
+    found = aws.role(ROLE)
+    if not iam_policies.trusts_service(found["AssumeRolePolicyDocument"], "lambda.amazonaws.com"):
+        raise Failed(
+            f"{ROLE} exists, but its trust policy does not let Lambda assume it: it needs an Allow statement "
+            "with Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
+        )
+    documents = aws.role_policies(ROLE)
+    if not any(iam_policies.allows(d, "logs:PutLogEvents") for d in documents):
+        raise Failed(
+            f"{ROLE} can be assumed by Lambda but may not write logs: add a permission policy that allows "
+            "logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents (an inline policy is fine)."
+        )
+    return f"{ROLE} can be assumed by Lambda and may write logs"
+
+
+@lab.step(
+    "deploy",
+    f"Deploy {FUNCTION} from a zip built in the notebook",
+    hints=[
+        f"`{FUNCTION}` must answer the event `{{'name': 'Ada'}}` with `{{'message': 'Hello, Ada!'}}`. "
+        "Write the handler's source as a string, put it in a zip file in memory, and hand the zip's bytes to "
+        "`lam.create_function`.",
+        "`zipfile.ZipFile(buffer, 'w')` over an `io.BytesIO()` builds the zip; "
+        "`archive.writestr('lambda_function.py', SOURCE)` adds the file; "
+        "`buffer.getvalue()` is what goes into `Code={'ZipFile': ...}`.",
+        "The `Handler` setting is `file.function`: for a file `lambda_function.py` with "
+        "`def lambda_handler(event, context)` it is `'lambda_function.lambda_handler'`. "
+        f"Also pass `Runtime='python3.12'` and `Role=role_arn` (the ARN of {ROLE}).",
+    ],
+    solution='''
+SOURCE = """
+def lambda_handler(event, context):
+    name = event.get("name", "world")
+    print(f"greeting {name}")
+    return {"message": f"Hello, {name}!"}
+"""
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    archive.writestr("lambda_function.py", SOURCE)
+
+lam.create_function(
+    FunctionName="hello-lambda",
+    Runtime="python3.12",
+    Role=role_arn,
+    Handler="lambda_function.lambda_handler",
+    Code={"ZipFile": buffer.getvalue()},
+)
+lam.get_waiter("function_active_v2").wait(FunctionName="hello-lambda")
+''',
+)
+def deploy(aws):
+    config = aws.function(FUNCTION)
+    if not config.get("Runtime", "").startswith("python3"):
+        runtime = config.get("Runtime")
+        raise Failed(f"{FUNCTION} runs {runtime!r}; this lab needs a Python runtime such as 'python3.12'.")
+    expected_role = _role_arn(aws)
+    if expected_role and config.get("Role") != expected_role:
+        raise Failed(f"{FUNCTION} uses the role {config.get('Role')}; give it {ROLE} ({expected_role}).")
+    handler = config.get("Handler", "")
+    if "." not in handler:
+        raise Failed(
+            f"the Handler setting is {handler!r}; it must be 'file.function', "
+            "e.g. 'lambda_function.lambda_handler'."
+        )
+
+    result = aws.invoke(FUNCTION, {"name": CHECK_NAME})
+    expected = {"message": f"Hello, {CHECK_NAME}!"}
+    if result.function_error:
+        raise Failed(_explain_error(result, handler))
+    if result.payload is None:
+        raise Failed(
+            f"your handler returned None; the event {{'name': {CHECK_NAME!r}}} asked for a greeting: "
+            f"return {expected}."
+        )
+    if result.payload != expected:
+        raise Failed(
+            f"for the event {{'name': {CHECK_NAME!r}}} your handler returned {result.payload!r}; "
+            f"expected {expected}."
+        )
+    return f"{FUNCTION} ({config['Runtime']}, handler {handler}) greets {CHECK_NAME} correctly"
+
+
+@lab.step(
+    "invoke",
+    "Invoke it with a test event and read the log tail",
+    hints=[
+        "Invoke synchronously and ask for the log: "
+        "`lam.invoke(FunctionName=..., Payload=..., LogType='Tail')`. Then pass the decoded log text "
+        "to the check: `checks.step('01-serverless-concepts', 'invoke').check(log)`.",
+        "`Payload` is bytes: `json.dumps({'name': 'Ada'}).encode()`. "
+        "The response's `LogResult` holds the last 4 KB of the log, base64-encoded.",
+        "`log = base64.b64decode(response['LogResult']).decode()` gives text with a START, "
+        "an END and a REPORT line.",
+    ],
+    solution='''
+response = lam.invoke(
+    FunctionName="hello-lambda",
+    Payload=json.dumps({"name": "Ada"}).encode(),
+    LogType="Tail",
+)
+result = json.loads(response["Payload"].read())
+log = base64.b64decode(response["LogResult"]).decode()
+print(result)
+print(log)
+''',
+)
+def invoke(aws, log=None):
+    if log is None or log == "":
+        raise NotAttempted(
+            "invoke hello-lambda with LogType='Tail', decode LogResult, then pass the text: "
+            "checks.step('01-serverless-concepts', 'invoke').check(log)"
+        )
+    log = _as_text(log)
+    if _is_base64_of_a_log(log):
+        raise Failed(
+            "that is still base64: decode it first with base64.b64decode(response['LogResult']).decode()."
+        )
+    start = lambda_logs.platform_lines(log, "START")
+    reports = lambda_logs.platform_lines(log, "REPORT")
+    if not start or not reports:
+        missing = " and ".join(kind for kind, lines in (("START", start), ("REPORT", reports)) if not lines)
+        raise Failed(
+            f"the text you passed has no {missing} line. Pass the decoded LogResult of an invoke made with "
+            "LogType='Tail' (not the Payload)."
+        )
+    request_id = lambda_logs.request_id(reports[-1])
+    if request_id != lambda_logs.request_id(start[0]):
+        raise Failed("the START and REPORT lines carry different request ids: pass one invocation's log.")
+    aws.function(FUNCTION)
+    known = {r.get("RequestId") for r in aws.reports(FUNCTION)}
+    if request_id not in known:
+        raise Failed(
+            f"no invocation of {FUNCTION} with request id {request_id} is in its CloudWatch log group "
+            f"/aws/lambda/{FUNCTION}: pass the log of an invocation of {FUNCTION}."
+        )
+    return f"request {request_id} of {FUNCTION}: START, END and REPORT found"
+
+
+@lab.step(
+    "report",
+    "Parse the REPORT line into numbers",
+    hints=[
+        "Find the line of `log` that starts with `REPORT`. "
+        "Its fields are separated by tab characters (`'\\t'`), and each field looks like `Name: value unit`.",
+        "Split the line on `'\\t'`, skip empty parts, split each part once on `': '`. "
+        "Drop the unit (`ms`, `MB`) and turn the value into a number: "
+        "`float` for durations, `int` for Billed Duration and memory.",
+        "The dict needs the keys `RequestId`, `Duration`, `Billed Duration`, `Memory Size` and "
+        "`Max Memory Used` (the first field "
+        "looks like `REPORT RequestId: <id>`, so strip the `REPORT ` prefix first). "
+        "Then `checks.step('01-serverless-concepts', 'report').check(report)`.",
+    ],
+    solution='''
+report_line = next(line for line in log.splitlines() if line.startswith("REPORT"))
+report = {}
+for field in report_line.removeprefix("REPORT ").split("\\t"):
+    if not field.strip():
+        continue
+    name, value = field.split(": ", 1)
+    if name == "RequestId":
+        report[name] = value
+    elif name in ("Billed Duration", "Memory Size", "Max Memory Used"):
+        report[name] = int(value.split()[0])
+    else:
+        report[name] = float(value.split()[0])
+report
+''',
+)
+def report(aws, report=None):
+    if report is None:
+        raise NotAttempted(
+            "parse the REPORT line into a dict, then: "
+            "checks.step('01-serverless-concepts', 'report').check(report)"
+        )
+    if not isinstance(report, dict):
+        raise Failed(f"pass a dict (field name → number); you passed a {type(report).__name__}.")
+    required = ("RequestId",) + REQUIRED_NUMBERS
+    missing = [key for key in required if key not in report]
+    if missing:
+        names = ", ".join(repr(k) for k in missing)
+        raise Failed(f"your dict has no {names}; use the field names as they appear in the REPORT line.")
+    for key in REQUIRED_NUMBERS + tuple(k for k in ("Init Duration",) if k in report):
+        value = report[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kind = type(value).__name__
+            raise Failed(f"{key} is {value!r} ({kind}); store just the number, without the unit.")
+    aws.function(FUNCTION)
+    real = next((r for r in aws.reports(FUNCTION) if r.get("RequestId") == report["RequestId"]), None)
+    if real is None:
+        raise Failed(
+            f"no REPORT line of {FUNCTION} in CloudWatch Logs has RequestId {report['RequestId']!r}: "
+            "parse the REPORT line of your own invocation."
+        )
+    for key in REQUIRED_NUMBERS + tuple(k for k in ("Init Duration",) if k in report):
+        if key not in real:
+            raise Failed(f"the REPORT line has no {key} field; leave it out of your dict.")
+        if not math.isclose(report[key], real[key], abs_tol=0.006):
+            unit = "MB" if "Memory" in key else "ms"
+            raise Failed(f"{key} is {report[key]!r} in your dict; the REPORT line says {real[key]} {unit}.")
+    return (
+        f"billed {real['Billed Duration']} ms for {real['Duration']} ms of work, "
+        f"{real['Max Memory Used']} of {real['Memory Size']} MB used"
+    )
+
+
+def _role_arn(aws) -> str | None:
+    try:
+        return aws.role(ROLE)["Arn"]
+    except NotAttempted:
+        return None
+
+
+def _explain_error(result, handler: str) -> str:
+    error = result.payload if isinstance(result.payload, dict) else {}
+    kind = error.get("errorType", "")
+    message = f"invoking {FUNCTION} failed with {result.error_summary}"
+    module, _, function = handler.rpartition(".")
+    if kind == "Runtime.ImportModuleError":
+        return f"{message}. Handler {handler!r} makes Lambda import {module}.py: is it at the top of the zip?"
+    if kind == "Runtime.HandlerNotFound":
+        return f"{message}. The Handler {handler!r} needs a function named {function} in {module}.py."
+    return f"{message}. Try the event in a cell of your own and read the log."
+
+
+def _as_text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        raise Failed(f"pass the log as text (a str); you passed a {type(value).__name__}.")
+    return value
+
+
+def _is_base64_of_a_log(text: str) -> bool:
+    if " " in text.strip() or "START" in text:
+        return False
+    try:
+        return "RequestId" in base64.b64decode(text.strip(), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return False

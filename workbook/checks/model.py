@@ -1,0 +1,171 @@
+"""What a lab is made of: steps, each with a check, graded hints and a solution.
+
+A lab module declares its steps like this::
+
+    from workbook.checks import Failed, Lab, NotAttempted
+
+    lab = Lab("01-serverless-concepts", "Your first function")
+
+    @lab.step("deploy", "Deploy hello-lambda", hints=["…", "…"], solution="lam.create_function(…)")
+    def deploy(aws):
+        config = aws.function("hello-lambda")          # NotAttempted when it does not exist yet
+        if not config["Runtime"].startswith("python"):
+            raise Failed(f"hello-lambda runs {config['Runtime']}; this course uses Python")
+        return "hello-lambda is deployed"              # what the learner sees on success
+
+A check receives an :class:`~workbook.checks.context.Aws` (boto3 clients for the sandbox) and any
+values the learner passed to ``checks.step(...).check(value)``. It returns a short success message
+(or None), or raises :class:`NotAttempted` / :class:`Failed` with feedback. Any other exception becomes
+a "could not check" row: the learner never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+
+class NotAttempted(Exception):
+    """The step has not been started: the resource does not exist, no value was passed, …"""
+
+
+class Failed(Exception):
+    """The step was attempted but is not right yet. The message says what is wrong and what was expected."""
+
+
+class Status(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not_attempted"
+    ERROR = "error"  # the check itself could not run
+
+    @property
+    def symbol(self) -> str:
+        return {"passed": "✓", "failed": "✗", "not_attempted": "…", "error": "⚠"}[self.value]
+
+    @property
+    def label(self) -> str:
+        return {
+            "passed": "self-check passed",
+            "failed": "not yet",
+            "not_attempted": "not done yet",
+            "error": "could not check",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of checking one step."""
+
+    module: str
+    step: str
+    title: str
+    status: Status
+    feedback: str
+    exercise: bool = True
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    def to_dict(self) -> dict:
+        return {
+            "module": self.module,
+            "step": self.step,
+            "title": self.title,
+            "status": self.status.value,
+            "passed": self.passed,
+            "exercise": self.exercise,
+            "feedback": self.feedback,
+        }
+
+
+CheckFunction = Callable[..., "str | None"]
+
+
+@dataclass
+class Step:
+    """One step of a lab: an id, a title, a check, graded hints and a reference solution.
+
+    ``exercise=False`` marks a step that the lab does for the learner (e.g. starting the sandbox):
+    it is shown and checked but does not count toward the score.
+    """
+
+    module: str
+    id: str
+    title: str
+    check: CheckFunction
+    hints: Sequence[str] = ()
+    solution: str = ""
+    exercise: bool = True
+
+    def run(self, aws, *args, **kwargs) -> Outcome:
+        """Run the check; never raises (apart from KeyboardInterrupt and friends)."""
+        try:
+            message = self.check(aws, *args, **kwargs)
+        except NotAttempted as exc:
+            return self._outcome(Status.NOT_ATTEMPTED, str(exc) or "not done yet")
+        except Failed as exc:
+            return self._outcome(Status.FAILED, str(exc))
+        except Exception as exc:  # a check must never show the learner a traceback
+            return self._outcome(Status.ERROR, f"could not check: {_describe(exc)}")
+        return self._outcome(Status.PASSED, message or "self-check passed")
+
+    def hint(self, n: int = 1) -> str:
+        """Hint number ``n`` (1 = gentlest); past the last hint, that hint and a pointer to the solution."""
+        if not self.hints:
+            return f"No hints for this step. `checks.solution({self.module!r}, {self.id!r})` shows one way."
+        n = max(1, int(n))
+        if n <= len(self.hints):
+            return self.hints[n - 1]
+        return (
+            f"{self.hints[-1]}\n\nThat was the last hint ({len(self.hints)} of {len(self.hints)}). "
+            f"`checks.solution({self.module!r}, {self.id!r})` shows one way to do it."
+        )
+
+    def _outcome(self, status: Status, feedback: str) -> Outcome:
+        return Outcome(self.module, self.id, self.title, status, feedback, self.exercise)
+
+
+@dataclass
+class Lab:
+    """The steps of one module's lab, in the order the learner does them."""
+
+    module: str
+    title: str
+    steps: list[Step] = field(default_factory=list)
+
+    def step(
+        self,
+        id: str,
+        title: str,
+        *,
+        hints: Sequence[str] = (),
+        solution: str = "",
+        exercise: bool = True,
+    ) -> Callable[[CheckFunction], CheckFunction]:
+        """Decorator: declare the next step of this lab with the decorated function as its check."""
+
+        def register(check: CheckFunction) -> CheckFunction:
+            if any(s.id == id for s in self.steps):
+                raise ValueError(f"lab {self.module} already has a step {id!r}")
+            solution_text = solution.strip("\n")
+            self.steps.append(Step(self.module, id, title, check, tuple(hints), solution_text, exercise))
+            return check
+
+        return register
+
+    def get(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        ids = ", ".join(repr(s.id) for s in self.steps)
+        raise KeyError(f"lab {self.module} has no step {step_id!r}; its steps are {ids}")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if exc.__class__.__name__ in ("EndpointConnectionError", "ConnectionRefusedError", "ConnectionError"):
+        return "the local AWS sandbox did not answer. Run the `sandbox.start()` cell again, then re-check."
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__

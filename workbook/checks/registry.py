@@ -1,0 +1,52 @@
+"""Which labs have checks: every module in ``workbook/checks/labs/`` that defines ``lab = Lab(...)``.
+
+Adding a lab is adding a file there (``m02_handlers.py`` with ``lab = Lab("02-handlers", ...)``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+from functools import cache
+
+from . import labs as _labs_package
+from .model import Lab
+
+
+class UnknownLab(LookupError):
+    """No lab has checks under that name."""
+
+
+@cache
+def all_labs() -> dict[str, Lab]:
+    """Module slug → Lab, for every lab module in workbook/checks/labs/."""
+    found: dict[str, Lab] = {}
+    for info in sorted(pkgutil.iter_modules(_labs_package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{_labs_package.__name__}.{info.name}")
+        lab = getattr(module, "lab", None)
+        if isinstance(lab, Lab):
+            found[lab.module] = lab
+    return found
+
+
+def get_lab(module: str) -> Lab:
+    """The lab for ``module`` (e.g. ``"01-serverless-concepts"``); UnknownLab with suggestions otherwise."""
+    labs = all_labs()
+    if module in labs:
+        return labs[module]
+    by_number = [slug for slug in labs if str(module)[:3] == slug[:3] and str(module)[:2].isdigit()]
+    close = by_number or difflib.get_close_matches(str(module), labs, n=1)
+    suggestion = f" Did you mean {close[0]!r}?" if close else ""
+    available = ", ".join(labs) or "none"
+    raise UnknownLab(f"there are no checks for {module!r}.{suggestion} Labs with checks: {available}")
+
+
+def lab_for_file(stem: str) -> Lab | None:
+    """The lab of a notebook file: ``02-handlers`` or ``02-handlers-alice`` → the 02-handlers lab."""
+    labs = all_labs()
+    matches = [slug for slug in labs if stem == slug or stem.startswith((slug + "-", slug + "_"))]
+    if matches:
+        return labs[max(matches, key=len)]
+    by_number = [slug for slug in labs if stem[:3] == slug[:3] and stem[:2].isdigit()]
+    return labs[by_number[0]] if len(by_number) == 1 else None
