@@ -22,13 +22,18 @@ ENV_KEY = "AKIAFAKEREALENVIRON3"
 
 SCENARIO = """
 import json, os
-import boto3, botocore.session
+import boto3, botocore.exceptions, botocore.session
 
 boto3.setup_default_session()        # a default session made before start, as a learner's earlier cell would
 from workbook import sandbox
 sb = sandbox.start()
 
 session = boto3.Session()
+try:
+    boto3.Session(profile_name="learner")
+    learner_profile_reachable = True
+except botocore.exceptions.ProfileNotFound:
+    learner_profile_reachable = False
 credentials = session.get_credentials()
 print(json.dumps({
     "boto3_key": credentials.access_key,
@@ -37,6 +42,8 @@ print(json.dumps({
     "botocore_key": botocore.session.get_session().get_credentials().access_key,
     "default_client_key": boto3.client("s3")._request_signer._credentials.access_key,
     "profile": os.environ.get("AWS_PROFILE"),
+    "available_profiles": botocore.session.get_session().available_profiles,
+    "learner_profile_reachable": learner_profile_reachable,
     "region": session.region_name,
     "s3_endpoint": boto3.client("s3").meta.endpoint_url,
     "sandbox_endpoint": sb.endpoint_url,
@@ -116,6 +123,12 @@ def test_the_learners_session_token_is_dropped(scenario):
 def test_aws_profile_is_unset(scenario):
     """Is AWS_PROFILE unset inside the sandbox?"""
     assert scenario["profile"] is None
+
+
+def test_the_learners_aws_config_is_hidden(scenario):
+    """Are the profiles of ~/.aws out of sight: none listed, and asking for one by name fails?"""
+    assert "learner" not in scenario["available_profiles"]
+    assert scenario["learner_profile_reachable"] is False
 
 
 def test_the_profiles_region_and_endpoint_are_ignored(scenario):
