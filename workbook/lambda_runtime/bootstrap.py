@@ -1,0 +1,412 @@
+"""The Lambda runtime that runs *inside* an execution environment (one worker process).
+
+This file plays the part of AWS's Python runtime interface client (``awslambdaric``):
+
+1. **Init phase** — put the function code and its layers on ``sys.path``, import the handler module
+   (the code outside your handler runs now, once), and tell the parent how it went.
+2. **Invoke phase** — a loop: wait for the next event, call ``handler(event, context)``, send back
+   the JSON result or an error document, repeat. Module globals and ``/tmp`` (here: ``$TMPDIR``)
+   survive between invokes, which is why a warm invoke is fast.
+
+It talks to the parent over two pipes with length-prefixed frames (see :func:`send` / :func:`receive`);
+``print`` output and ``logging`` records go to stdout, which the parent reads and turns into the
+function's log. Only the standard library is imported here, so a cold start stays cheap.
+"""
+
+import json
+import logging
+import os
+import struct
+import sys
+import threading
+import time
+import traceback
+
+_FRAME_HEADER = struct.Struct("!I")
+# Written to stdout after each phase so the parent can tell which output belongs to which invoke.
+MARKER_PREFIX = b"\x00WB:"
+MARKER_SUFFIX = b"\x00\n"
+
+ERROR_LINE_SEPARATOR = "\r"  # how the Python runtime joins the lines of one multi-line log record
+LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+INIT_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, "
+    "in rare cases, a Lambda runtime update can cause unexpected function behavior. For functions using "
+    "managed runtimes, runtime updates can be triggered by a function change, or can be applied automatically. "
+    "To determine if the runtime has been updated, check the runtime version in the INIT_START log entry. If "
+    "this error correlates with a change in the runtime version, you may be able to mitigate this error by "
+    "temporarily rolling back to the previous runtime version. For more information, see "
+    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html"
+)
+
+_request_id = ""  # the invoke being handled; read by the logging filter
+
+
+# --------------------------------------------------------------------------- framing
+
+
+def send(fd, header, body=b""):
+    """Write one message: a JSON header frame followed by a raw body frame."""
+    head = json.dumps(header).encode()
+    data = _FRAME_HEADER.pack(len(head)) + head + _FRAME_HEADER.pack(len(body)) + body
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_exactly(fd, size):
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def receive(fd):
+    """Read one message written by :func:`send`: returns ``(header, body)``."""
+    (size,) = _FRAME_HEADER.unpack(_read_exactly(fd, 4))
+    header = json.loads(_read_exactly(fd, size))
+    (size,) = _FRAME_HEADER.unpack(_read_exactly(fd, 4))
+    return header, _read_exactly(fd, size)
+
+
+def mark(token):
+    """Tell the parent that all output of this phase has been written."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(1, MARKER_PREFIX + token.encode() + MARKER_SUFFIX)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class FaultError(Exception):
+    """A runtime fault (bad handler name, import failure, …), reported with a ``Runtime.*`` type."""
+
+    def __init__(self, error_type, message, stack_trace=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.stack_trace = stack_trace or []
+
+
+def make_error(message, error_type, stack_trace, request_id):
+    """The error document the Python runtime returns as the payload of a failed invoke."""
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "requestId": request_id or "",
+        "stackTrace": stack_trace or [],
+    }
+
+
+def error_from_exception(exc, request_id):
+    """Turn an exception raised by user code into an error document, runtime frames removed."""
+    if isinstance(exc, FaultError):
+        return make_error(exc.message, exc.error_type, exc.stack_trace, request_id)
+    frames = traceback.extract_tb(exc.__traceback__)
+    for index, frame in enumerate(frames):
+        if frame.filename != __file__:
+            frames = frames[index:]
+            break
+    else:
+        frames = []
+    return make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
+
+
+def error_log_record(error):
+    """The ``[ERROR] Type: message`` record the runtime logs for an unhandled error (one record)."""
+    description = "[ERROR]"
+    if error.get("errorType"):
+        description += " " + error["errorType"]
+    if error.get("errorMessage"):
+        if error.get("errorType"):
+            description += ":"
+        description += " " + error["errorMessage"]
+    lines = [description]
+    if error.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in error["stackTrace"]:
+            for line in element.splitlines() or [""]:
+                stripped = line.lstrip(" ")
+                lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    return ERROR_LINE_SEPARATOR.join(lines)
+
+
+# --------------------------------------------------------------------------- handler loading
+
+
+def load_handler(handler):
+    """Import the handler module and return the handler function, or raise :class:`FaultError`."""
+    import importlib
+
+    try:
+        module_name, function_name = handler.rsplit(".", 1)
+    except ValueError as exc:
+        raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}") from None
+    if module_name.split(".")[0] in sys.builtin_module_names:
+        raise FaultError(
+            "Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module"
+        )
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as exc:
+        raise FaultError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from None
+    except SyntaxError as exc:
+        trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
+        raise FaultError(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", trace
+        ) from None
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise FaultError(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+        ) from None
+
+
+# --------------------------------------------------------------------------- context
+
+
+class CognitoIdentity:
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __init__(self, identity_id=None, pool_id=None):
+        self.cognito_identity_id = identity_id
+        self.cognito_identity_pool_id = pool_id
+
+    def __repr__(self):
+        return (
+            f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id},"
+            f"cognito_identity_pool_id={self.cognito_identity_pool_id}])"
+        )
+
+
+class Client:
+    __slots__ = ["installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name"]
+
+    def __init__(self, data):
+        for name in self.__slots__:
+            setattr(self, name, data.get(name))
+
+
+class ClientContext:
+    __slots__ = ["custom", "env", "client"]
+
+    def __init__(self, data):
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+        self.client = Client(data["client"]) if data.get("client") else None
+
+
+class LambdaContext:
+    """The ``context`` argument of your handler: who is running, and how much time is left."""
+
+    def __init__(self, request_id, deadline_ms, invoked_function_arn, client_context=None):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_function_arn
+        self.log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
+        self.log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.memory_limit_in_mb = os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
+        self.function_version = os.environ["AWS_LAMBDA_FUNCTION_VERSION"]
+        self.identity = CognitoIdentity()
+        self.client_context = ClientContext(client_context) if client_context is not None else None
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        """Milliseconds left before the function times out."""
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+    def log(self, message):
+        sys.stdout.write(str(message))
+
+    def __repr__(self):
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
+            f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
+            f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},client_context={self.client_context},"
+            f"identity={self.identity},tenant_id={self.tenant_id}])"
+        )
+
+
+# --------------------------------------------------------------------------- logging
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id
+        return True
+
+
+class _LambdaLogHandler(logging.StreamHandler):
+    """One log record = one line of output (multi-line messages are joined with ``\\r``)."""
+
+    def emit(self, record):
+        try:
+            message = self.format(record).replace("\n", ERROR_LINE_SEPARATOR)
+            self.stream.write(message + "\n")
+        except Exception:  # pragma: no cover - logging must never break the handler
+            self.handleError(record)
+
+
+def setup_logging():
+    formatter = logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT)
+    formatter.converter = time.gmtime
+    handler = _LambdaLogHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+
+
+# --------------------------------------------------------------------------- marshalling
+
+
+def _json_default(value):
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _runtime_version():
+    runtime = os.environ.get("AWS_EXECUTION_ENV", "").rpartition("python")[2]
+    try:
+        return tuple(int(part) for part in runtime.split("."))
+    except ValueError:
+        return (0,)
+
+
+def to_json(result):
+    """Serialise a handler's return value the way the Python runtime does."""
+    if isinstance(result, (bytes, bytearray)):
+        return bytes(result)
+    ensure_ascii = _runtime_version() < (3, 12)  # python3.12+ runtimes keep non-ASCII characters as-is
+    try:
+        return json.dumps(result, default=_json_default, ensure_ascii=ensure_ascii).encode()
+    except (TypeError, ValueError) as exc:
+        raise FaultError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
+
+
+# --------------------------------------------------------------------------- process plumbing
+
+
+def _memory_peak_mb():
+    """Peak resident memory of this process (VmHWM), in MB rounded up."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return -(-int(line.split()[1]) // 1024)
+    except OSError:
+        pass
+    import resource
+
+    return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def _limit_memory(memory_mb):
+    """A hard ceiling well above MemorySize, so a runaway allocation fails fast instead of
+    exhausting the machine. The parent enforces MemorySize itself by watching the process."""
+    try:
+        import resource
+
+        with open("/proc/self/status", "rb") as status:
+            data_kb = next(int(line.split()[1]) for line in status if line.startswith(b"VmData:"))
+        ceiling = data_kb * 1024 + (memory_mb + 256) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (ceiling, ceiling))
+    except Exception:
+        pass
+
+
+def _die_with_parent(parent_pid):
+    """Exit when the process that started us is gone (never outlive the notebook kernel)."""
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="lambda-runtime-watchdog", daemon=True).start()
+
+
+def _out_of_memory():
+    """Behave like the kernel's OOM killer: the runtime dies with SIGKILL."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- main loop
+
+
+def invoke(handler, header, body, out_fd):
+    global _request_id
+    request_id = _request_id = header["request_id"]
+    started = time.perf_counter()
+    try:
+        try:
+            event = json.loads(body) if body else {}
+        except ValueError as exc:
+            raise FaultError("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
+        context = LambdaContext(request_id, header["deadline_ms"], header["invoked_arn"], header.get("client_context"))
+        payload, error = to_json(handler(event, context)), None
+    except MemoryError:
+        _out_of_memory()
+    except Exception as exc:  # SystemExit and KeyboardInterrupt end the runtime, as on AWS
+        error = error_from_exception(exc, request_id)
+        payload = json.dumps(error).encode()
+        sys.stdout.write(error_log_record(error) + "\n")
+    duration_ms = (time.perf_counter() - started) * 1000
+    mark(request_id)
+    send(out_fd, {"error": error is not None, "duration_ms": duration_ms, "max_memory_mb": _memory_peak_mb()}, payload)
+
+
+def main():
+    in_fd, out_fd, parent_pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    _die_with_parent(parent_pid)
+    layer_paths = os.environ.pop("_WORKBOOK_LAYER_PATHS", "")
+    task_root = os.environ["LAMBDA_TASK_ROOT"]
+    runtime_dir = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [task_root] + [path for path in layer_paths.split(os.pathsep) if path] + [
+        path for path in sys.path if path and os.path.abspath(path) != runtime_dir
+    ]
+    os.chdir(task_root)
+    _limit_memory(int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]))
+    setup_logging()
+
+    try:
+        handler, error = load_handler(os.environ["_HANDLER"]), None
+    except MemoryError:
+        _out_of_memory()
+    except Exception as exc:  # anything raised while importing the module is an init error
+        error = error_from_exception(exc, "")
+        sys.stdout.write(INIT_WARNING + "\n" + error_log_record(error) + "\n")
+    mark("init")
+    send(out_fd, {"error": error, "max_memory_mb": _memory_peak_mb()})
+    if error is not None:
+        return
+
+    while True:
+        try:
+            header, body = receive(in_fd)
+        except EOFError:
+            return
+        invoke(handler, header, body, out_fd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,470 @@
+"""One execution environment: a worker process running :mod:`bootstrap`, its temp dir and its log stream.
+
+An environment handles one invocation at a time. It starts (init phase) on its first invoke, or
+ahead of time for provisioned concurrency, then serves warm invokes until it is retired or idle
+for too long. A timeout, a crash or running out of memory kills the *process* — the next invoke
+starts a fresh runtime (globals re-initialised) in the same environment, whose temp dir persists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+
+from . import errors, logs
+from .bootstrap import MARKER_PREFIX, MARKER_SUFFIX, send
+
+BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
+INIT_TIMEOUT_SECONDS = 10.0  # the init phase limit on AWS
+LOG_CAPTURE_LIMIT = 1024 * 1024  # output kept per invoke; the rest is dropped with a note
+MEMORY_CHECK_INTERVAL = 0.05
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionSpec:
+    """Everything an environment needs to know about the function version it runs (a snapshot)."""
+
+    account_id: str
+    region: str
+    function_name: str
+    version: str
+    handler: str
+    runtime: str
+    memory_size: int
+    timeout: float
+    variables: tuple[tuple[str, str], ...]
+    role: str
+    code_dir: str
+    layer_paths: tuple[str, ...]
+    log_group: str
+
+    @property
+    def function_key(self) -> tuple[str, str, str]:
+        return (self.account_id, self.region, self.function_name)
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What happened during one invocation, as the platform reports it."""
+
+    request_id: str
+    version: str
+    payload: bytes = b"null"
+    error_type: str | None = None  # set when FunctionError is "Unhandled"
+    status: str | None = None  # None (success or handler error), "timeout" or "error" in REPORT
+    duration_ms: float = 0.0
+    init_ms: float | None = None
+    max_memory_mb: int = 0
+    output: bytes = b""
+    log_text: str = ""
+
+    @property
+    def function_error(self) -> bool:
+        return self.error_type is not None
+
+
+class _Died(Exception):
+    """The worker process ended (or was killed for using too much memory)."""
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class LogCollector:
+    """Reads a worker's stdout+stderr and cuts it into per-phase segments at the bootstrap's markers."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._cond = threading.Condition()
+        self._kept = bytearray()
+        self._dropped = 0
+        self._pending = b""
+        self._segments: dict[str, bytes] = {}
+        self._eof = False
+        self._thread = threading.Thread(target=self._read, name="lambda-env-log", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except OSError:
+                chunk = b""
+            with self._cond:
+                if not chunk:
+                    self._append(self._pending)
+                    self._pending = b""
+                    self._eof = True
+                    self._cond.notify_all()
+                    return
+                self._feed(self._pending + chunk)
+                self._cond.notify_all()
+
+    def _feed(self, data: bytes) -> None:
+        while True:
+            start = data.find(MARKER_PREFIX)
+            if start < 0:
+                cut = data.rfind(b"\x00")
+                if cut >= 0 and len(data) - cut < 80:  # maybe the beginning of a marker
+                    self._append(data[:cut])
+                    self._pending = data[cut:]
+                else:
+                    self._append(data)
+                    self._pending = b""
+                return
+            end = data.find(MARKER_SUFFIX, start + len(MARKER_PREFIX))
+            if end < 0:
+                if len(data) - start < 120:
+                    self._append(data[:start])
+                    self._pending = data[start:]
+                    return
+                self._append(data[: start + 1])
+                data = data[start + 1 :]
+                continue
+            self._append(data[:start])
+            token = data[start + len(MARKER_PREFIX) : end].decode(errors="replace")
+            self._segments[token] = self._take()
+            data = data[end + len(MARKER_SUFFIX) :]
+
+    def _append(self, data: bytes) -> None:
+        room = LOG_CAPTURE_LIMIT - len(self._kept)
+        if len(data) <= room:
+            self._kept += data
+        else:
+            self._kept += data[: max(room, 0)]
+            self._dropped += len(data) - max(room, 0)
+
+    def _take(self) -> bytes:
+        data = bytes(self._kept)
+        if self._dropped:
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            data += f"[workbook] log truncated: {self._dropped} more bytes were dropped (1 MB kept)\n".encode()
+        self._kept, self._dropped = bytearray(), 0
+        return data
+
+    def segment(self, token: str, timeout: float) -> bytes:
+        """Output of the phase ending with ``token`` (waits for the marker, then for EOF)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while token not in self._segments and not self._eof:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            if token in self._segments:
+                return self._segments.pop(token)
+            return self._take()
+
+    def rest(self, timeout: float = 1.0) -> bytes:
+        """Everything not claimed yet, after the process ended."""
+        self._thread.join(timeout)
+        with self._cond:
+            self._append(self._pending)
+            self._pending = b""
+            leftovers = b"".join(self._segments.values())
+            self._segments.clear()
+            return leftovers + self._take()
+
+    def close(self) -> None:
+        self._thread.join(1.0)
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+
+
+class Environment:
+    """A Lambda execution environment for one function version."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        root: str,
+        endpoint_url: str,
+        credentials: Callable[[FunctionSpec], dict[str, str]],
+        provisioned_for: str | None = None,
+    ):
+        self.spec = spec
+        self.endpoint_url = endpoint_url
+        self._credentials = credentials
+        self.provisioned_for = provisioned_for
+        self.init_type = "provisioned-concurrency" if provisioned_for else "on-demand"
+        self.tmpdir = tempfile.mkdtemp(prefix="env-", dir=root)
+        self.log_stream = logs.log_stream_name(spec.version)
+        self.cloudwatch = logs.CloudWatchWriter(spec.account_id, spec.region, spec.log_group, self.log_stream)
+        self.process: subprocess.Popen | None = None
+        self.initialised = False
+        self.retired = False
+        self.closed = False
+        self.last_used = time.monotonic()
+        self._pending_init_ms: float | None = None
+        self._reader = None
+        self._to_worker = self._from_worker = -1
+        self._collector: LogCollector | None = None
+        self._psutil = None
+        self._memory_peak_mb = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _worker_environ(self) -> dict[str, str]:
+        spec = self.spec
+        variables = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "LC_CTYPE": "C.UTF-8",
+            "TZ": ":UTC",
+        }
+        variables.update(dict(spec.variables))
+        variables.update(self._credentials(spec))
+        variables.update(
+            {
+                "_HANDLER": spec.handler or "",
+                "AWS_REGION": spec.region,
+                "AWS_DEFAULT_REGION": spec.region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime or 'python3.12'}",
+                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": self.init_type,
+                "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+                "LAMBDA_TASK_ROOT": spec.code_dir,
+                "LAMBDA_RUNTIME_DIR": os.path.dirname(BOOTSTRAP),
+                "TMPDIR": self.tmpdir,
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                # No shared config or instance metadata: the function sees only the sandbox.
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "_WORKBOOK_LAYER_PATHS": os.pathsep.join(spec.layer_paths),
+            }
+        )
+        return variables
+
+    def start(self) -> tuple[float, dict | None, bytes]:
+        """Run the init phase. Returns ``(init_ms, error_document_or_None, output)``."""
+        environ = self._worker_environ()  # may raise (the execution role cannot be assumed)
+        self.cloudwatch.write([logs.init_start_line(self.spec.runtime, self.spec.region)])
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        log_r, log_w = os.pipe()
+        started = time.perf_counter()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-u", "-I", BOOTSTRAP, str(to_worker_r), str(from_worker_w), str(os.getpid())],
+                pass_fds=(to_worker_r, from_worker_w),
+                stdin=subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=log_w,
+                cwd=self.spec.code_dir,
+                env=environ,
+                start_new_session=True,  # its own process group: Ctrl-C in a terminal doesn't reach it
+            )
+        finally:
+            for fd in (to_worker_r, from_worker_w, log_w):
+                os.close(fd)
+        self._to_worker, self._from_worker = to_worker_w, from_worker_r
+        self._reader = _FrameReader(from_worker_r)
+        self._collector = LogCollector(log_r)
+        deadline = time.monotonic() + INIT_TIMEOUT_SECONDS
+        try:
+            header, _ = self._reader.message(deadline, self._check_memory)
+        except _TimedOut:
+            self.kill()
+            error = {"errorType": "Runtime.Unknown", "errorMessage": "Init phase timed out"}
+            return INIT_TIMEOUT_SECONDS * 1000, error, self._collector_rest()
+        except _Died:
+            returncode = self.kill()
+            return (time.perf_counter() - started) * 1000, errors.exit_error("", returncode), self._collector_rest()
+        init_ms = (time.perf_counter() - started) * 1000
+        output = self._collector.segment("init", timeout=2.0)
+        if header["error"] is not None or header["max_memory_mb"] > self.spec.memory_size:
+            returncode = self.kill()
+            error = header["error"] or errors.exit_error("", -signal.SIGKILL if returncode == 0 else returncode)
+            return init_ms, error, output
+        self.initialised = True
+        self.cloudwatch.write(logs.split_output(output))
+        return init_ms, None, output
+
+    def prewarm(self) -> bool:
+        """Initialise ahead of the first invoke (provisioned concurrency). True when ready."""
+        _, error, output = self.start()
+        if error is not None:
+            self.cloudwatch.write(logs.split_output(output))
+        return error is None
+
+    def terminate(self) -> None:
+        """Kill the process group from another thread; the invoking thread does the cleanup."""
+        process = self.process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def kill(self) -> int | None:
+        """Stop the runtime process (the environment and its temp dir stay). Returns its exit status."""
+        process, self.process = self.process, None
+        self.initialised = False
+        if process is None:
+            return None
+        returncode = process.poll()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+        for fd in (self._to_worker, self._from_worker):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._to_worker = self._from_worker = -1
+        return returncode if returncode is not None else process.returncode
+
+    def _collector_rest(self) -> bytes:
+        collector, self._collector = self._collector, None
+        if collector is None:
+            return b""
+        data = collector.rest()
+        collector.close()
+        return data
+
+    def close(self) -> None:
+        """Kill the process and delete the temp dir: the environment is gone."""
+        self.closed = True
+        self.kill()
+        self._collector_rest()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    # ------------------------------------------------------------------ invoke
+
+    def _check_memory(self) -> None:
+        if self.process is None:
+            return
+        try:
+            if self._psutil is None or self._psutil.pid != self.process.pid:
+                import psutil
+
+                self._psutil = psutil.Process(self.process.pid)
+            rss = self._psutil.memory_info().rss
+        except Exception:
+            return
+        if rss > self.spec.memory_size * 1024 * 1024:
+            self._memory_peak_mb = -(-rss // (1024 * 1024))
+            raise _Died("out of memory")
+
+    def invoke(self, request_id: str, payload: bytes, invoked_arn: str, client_context: dict | None) -> Outcome:
+        """Run one invocation in this environment (starting the runtime first when needed)."""
+        spec = self.spec
+        outcome = Outcome(request_id=request_id, version=spec.version)
+        self._memory_peak_mb = 0
+        if self.process is None:
+            init_ms, error, output = self.start()
+            if error is not None:
+                outcome.payload = json.dumps(error).encode()
+                outcome.error_type, outcome.status = error["errorType"], "error"
+                outcome.duration_ms, outcome.output = init_ms, output
+                outcome.max_memory_mb = self._memory_peak_mb
+                self._collector_rest()
+                return outcome
+            self._pending_init_ms = init_ms
+        outcome.init_ms, self._pending_init_ms = self._pending_init_ms, None
+
+        started = time.perf_counter()
+        deadline = time.monotonic() + spec.timeout
+        header = {
+            "request_id": request_id,
+            "deadline_ms": int(time.time() * 1000 + spec.timeout * 1000),
+            "invoked_arn": invoked_arn,
+            "client_context": client_context,
+        }
+        try:
+            send(self._to_worker, header, payload)
+            result, body = self._reader.message(deadline, self._check_memory)
+        except _TimedOut:
+            self.kill()
+            outcome.payload = json.dumps(errors.timeout_error(request_id, spec.timeout)).encode()
+            outcome.error_type, outcome.status = "Sandbox.Timedout", "timeout"
+            outcome.duration_ms = spec.timeout * 1000
+            outcome.output = self._collector_rest()
+            outcome.max_memory_mb = self._memory_peak_mb
+            return outcome
+        except (_Died, OSError) as exc:
+            returncode = self.kill()
+            if str(exc) == "out of memory":
+                returncode = -signal.SIGKILL
+            return self._exited(outcome, returncode, started)
+
+        outcome.output = self._collector.segment(request_id, timeout=2.0)
+        outcome.duration_ms = result["duration_ms"]
+        outcome.max_memory_mb = result["max_memory_mb"]
+        if outcome.max_memory_mb > spec.memory_size:  # peaked above MemorySize between two checks
+            self.kill()
+            return self._exited(outcome, -signal.SIGKILL, started, keep_output=True)
+        outcome.payload = body
+        if result["error"]:
+            outcome.error_type = json.loads(body).get("errorType") or "Unhandled"
+        elif len(body) > errors.MAX_RESPONSE_BYTES:
+            outcome.payload = json.dumps(errors.response_too_large_error()).encode()
+            outcome.error_type = "Function.ResponseSizeTooLarge"
+        return outcome
+
+    def _exited(self, outcome: Outcome, returncode: int | None, started: float, keep_output: bool = False) -> Outcome:
+        error = errors.exit_error(outcome.request_id, returncode)
+        outcome.payload = json.dumps(error).encode()
+        outcome.error_type, outcome.status = error["errorType"], "error"
+        outcome.duration_ms = (time.perf_counter() - started) * 1000
+        rest = self._collector_rest()
+        outcome.output = outcome.output + rest if keep_output else rest
+        outcome.max_memory_mb = max(outcome.max_memory_mb, self._memory_peak_mb)
+        return outcome
+
+
+class _FrameReader:
+    """Reads :func:`bootstrap.send` messages from a pipe with a deadline, checking memory while waiting."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._buffer = bytearray()
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+
+    def _fill(self, size: int, deadline: float, tick: Callable[[], None]) -> None:
+        while len(self._buffer) < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _TimedOut
+            if not self._poll.poll(min(remaining, MEMORY_CHECK_INTERVAL) * 1000):
+                tick()
+                continue
+            chunk = os.read(self._fd, max(1 << 16, size - len(self._buffer)))
+            if not chunk:
+                raise _Died("exited")
+            self._buffer += chunk
+
+    def _take(self, size: int, deadline: float, tick: Callable[[], None]) -> bytes:
+        self._fill(size, deadline, tick)
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def message(self, deadline: float, tick: Callable[[], None]) -> tuple[dict, bytes]:
+        size = int.from_bytes(self._take(4, deadline, tick), "big")
+        header = json.loads(self._take(size, deadline, tick))
+        size = int.from_bytes(self._take(4, deadline, tick), "big")
+        return header, self._take(size, deadline, tick)
+

@@ -1,0 +1,220 @@
+"""The runtime handle: execution environments, the async queue, logs and metrics for one moto account.
+
+:func:`workbook.lambda_runtime.install` returns a :class:`Runtime`. The moto patches in
+:mod:`.moto_patch` send every Lambda invoke to the active runtime's :meth:`Runtime.execute`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+
+from . import logs
+from .code import CodeCache
+from .dispatcher import AsyncInvocation, Dispatcher
+from .environment import Environment, FunctionSpec, Outcome
+from .pool import Pool, Throttled
+
+try:  # R2's modules; the runtime works without them (no role credentials, no metrics)
+    from . import iam as _iam
+except ImportError:  # pragma: no cover - depends on the checkout
+    _iam = None
+try:
+    from . import metrics as _metrics
+except ImportError:  # pragma: no cover
+    _metrics = None
+
+DEFAULT_IDLE_TIMEOUT = float(os.environ.get("WORKBOOK_LAMBDA_IDLE_TIMEOUT", "600"))
+_FALLBACK_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIAWORKBOOKLAMBDA00",
+    "AWS_SECRET_ACCESS_KEY": "workbook-lambda-fake-secret-key-0000000",
+    "AWS_SESSION_TOKEN": "workbook-lambda-fake-session-token",
+}
+
+
+class RoleCannotBeAssumed(Exception):
+    pass
+
+
+def _role_errors() -> tuple[type[BaseException], ...]:
+    error = getattr(_iam, "RoleCannotBeAssumed", None)
+    return (RoleCannotBeAssumed,) + ((error,) if error else ())
+
+
+class Runtime:
+    """Runs Lambda functions of the local account in worker processes. Returned by ``install()``."""
+
+    def __init__(self, endpoint_url: str, region: str, idle_timeout: float = DEFAULT_IDLE_TIMEOUT):
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.root = tempfile.mkdtemp(prefix="workbook-lambda-")
+        self._env_root = os.path.join(self.root, "environments")
+        os.makedirs(self._env_root)
+        self.code = CodeCache(self.root)
+        self.pool = Pool(self._new_environment, idle_timeout)
+        self.dispatcher = Dispatcher(self._run_async)
+        self.closed = False
+
+    # ------------------------------------------------------------------ handle API (used by the sandbox)
+
+    def reset(self) -> None:
+        """Kill every execution environment and forget queued events."""
+        self.dispatcher.reset()
+        self.pool.clear()
+
+    def settle(self, timeout: float = 30) -> bool:
+        """Wait until no asynchronous invoke is queued or running."""
+        return self.dispatcher.settle(timeout)
+
+    def close(self) -> None:
+        """Stop everything and delete every temp dir."""
+        if self.closed:
+            return
+        self.closed = True
+        self.dispatcher.close()
+        self.pool.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ------------------------------------------------------------------ environments
+
+    def spec_for(self, fn) -> FunctionSpec:
+        """A snapshot of a moto ``LambdaFunction`` (one version), with its code unpacked."""
+        code_dir = self.code.unpack("code", fn.code_sha_256, getattr(fn, "code_bytes", b""))
+        layer_paths: list[str] = []
+        if fn.layers:
+            from moto.awslambda.models import lambda_backends
+
+            backend = lambda_backends[fn.account_id][fn.region]
+            for layer in fn.layers:
+                version = backend.layers_versions_by_arn(layer["Arn"])
+                if version is not None:
+                    layer_dir = self.code.unpack("layers", version.code_sha_256, version.code_bytes)
+                    layer_paths += self.code.layer_paths(layer_dir)
+        return FunctionSpec(
+            account_id=fn.account_id,
+            region=fn.region,
+            function_name=fn.function_name,
+            version=str(fn.version),
+            handler=fn.handler or "",
+            runtime=fn.run_time or "python3.12",
+            memory_size=int(fn.memory_size or 128),
+            timeout=float(fn.timeout or 3),
+            variables=tuple(sorted((str(k), str(v)) for k, v in (fn.environment_vars or {}).items())),
+            role=fn.role,
+            code_dir=code_dir,
+            layer_paths=tuple(layer_paths),
+            log_group=fn.logs_group_name,
+        )
+
+    def _new_environment(self, spec: FunctionSpec, provisioned_for: str | None) -> Environment:
+        return Environment(spec, self._env_root, self.endpoint_url, self._credentials, provisioned_for)
+
+    @staticmethod
+    def _credentials(spec: FunctionSpec) -> dict[str, str]:
+        if _iam is None:
+            return dict(_FALLBACK_CREDENTIALS)
+        return _iam.execution_role_credentials(spec.account_id, spec.region, spec.role, spec.function_name)
+
+    # ------------------------------------------------------------------ invoking
+
+    def execute(
+        self,
+        fn,
+        payload: bytes,
+        invoked_arn: str,
+        qualifier: str | None = None,
+        client_context: dict | None = None,
+        request_id: str | None = None,
+    ) -> Outcome:
+        """Run ``fn`` once, synchronously. Raises :class:`Throttled` or :class:`RoleCannotBeAssumed`."""
+        request_id = request_id or str(uuid.uuid4())
+        spec = self.spec_for(fn)
+        resource = f"{spec.function_name}:{qualifier}" if qualifier else spec.function_name
+        try:
+            env = self.pool.acquire(spec, _reserved_concurrency(fn), qualifier)
+        except Throttled:
+            self._publish(spec, resource, spec.version, throttled=True)
+            raise
+        try:
+            outcome = env.invoke(request_id, payload, invoked_arn, client_context)
+        except _role_errors() as exc:
+            env.retired = True
+            raise RoleCannotBeAssumed(str(exc)) from None
+        finally:
+            concurrent = self.pool.busy_count(spec.function_key)
+            self.pool.release(env)
+        self._write_logs(env, spec, outcome)
+        self._publish(
+            spec,
+            resource,
+            spec.version,
+            duration_ms=outcome.duration_ms,
+            error=outcome.function_error,
+            concurrent_executions=concurrent,
+        )
+        return outcome
+
+    def _write_logs(self, env: Environment, spec: FunctionSpec, outcome: Outcome) -> None:
+        lines = [logs.start_line(outcome.request_id, spec.version)]
+        lines += logs.split_output(outcome.output)
+        lines.append(logs.end_line(outcome.request_id))
+        lines.append(
+            logs.report_line(
+                outcome.request_id,
+                outcome.duration_ms,
+                spec.memory_size,
+                outcome.max_memory_mb,
+                init_ms=outcome.init_ms,
+                status=outcome.status,
+                error_type=outcome.error_type if outcome.status == "error" else None,
+            )
+        )
+        outcome.log_text = "\n".join(lines) + "\n"
+        try:
+            env.cloudwatch.write(lines)
+        except Exception:  # the log group may be gone (account reset mid-invoke)
+            pass
+
+    @staticmethod
+    def _publish(spec: FunctionSpec, resource: str, version: str, **values) -> None:
+        if _metrics is None:
+            return
+        try:
+            _metrics.publish(spec.account_id, spec.region, spec.function_name, resource, version, **values)
+        except Exception:  # metrics never break an invoke
+            pass
+
+    # ------------------------------------------------------------------ asynchronous invokes
+
+    def submit_async(self, invocation: AsyncInvocation) -> None:
+        self.dispatcher.submit(invocation)
+
+    def _run_async(self, invocation: AsyncInvocation) -> None:
+        """Run one queued event. Throttled events wait and try again (1 s, 2 s, 4 s … at most 5 min);
+        with reserved concurrency 0 the event is dropped (AWS would send it to the DLQ/destination)."""
+        try:
+            self.execute(invocation.function, invocation.payload, invocation.invoked_arn,
+                         invocation.qualifier, request_id=invocation.request_id)
+            invocation.attempts += 1
+        except Throttled as throttled:
+            if throttled.reserved == 0:
+                return
+            invocation.throttles += 1
+            if invocation.throttles <= 20:
+                self.dispatcher.submit(invocation, delay=min(2 ** (invocation.throttles - 1), 300))
+        except RoleCannotBeAssumed:
+            return
+
+
+def _reserved_concurrency(fn) -> int | None:
+    """Reserved concurrency lives on the function (moto keeps it on the $LATEST object)."""
+    try:
+        from moto.awslambda.utils import get_backend
+
+        latest = get_backend(fn.account_id, fn.region).get_function(fn.function_name)
+        value = latest.reserved_concurrency
+    except Exception:
+        value = getattr(fn, "reserved_concurrency", None)
+    return None if value is None or value == "" else int(value)
