@@ -1,0 +1,225 @@
+"""Grading responses (workbook.quiz.grading): pure functions, no widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbook.quiz.grading import InvalidResponse, Result, grade, normalise_text, parse_number
+from workbook.quiz.model import load_bank
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "quizzes"
+BANK = load_bank("90-sample", FIXTURES)
+
+
+def q(question_id):
+    return BANK.question(question_id)
+
+
+# --- single --------------------------------------------------------------------------------------------
+
+
+def test_single_correct_option_scores_full():
+    """Does choosing the keyed option give correct, score 1 and that option's feedback?"""
+    assert grade(q("handler-string"), 0) == Result(True, 1.0, "Yes, module name then function name.")
+
+
+def test_single_wrong_option_shows_its_feedback():
+    """Does a wrong option score 0 and explain why that option is wrong?"""
+    result = grade(q("handler-string"), 1)
+    assert (result.correct, result.score) == (False, 0.0)
+    assert "Leave out the .py" in result.feedback
+
+
+def test_single_without_a_choice_is_invalid():
+    """Is 'no option chosen' an InvalidResponse rather than a wrong answer?"""
+    with pytest.raises(InvalidResponse, match="Choose an option"):
+        grade(q("handler-string"), None)
+
+
+def test_single_index_out_of_range_is_invalid():
+    """Is an option index the question does not have rejected?"""
+    with pytest.raises(InvalidResponse):
+        grade(q("handler-string"), 7)
+
+
+# --- multiple: (right chosen − wrong chosen) / number right, floored at 0 ---------------------------------
+
+
+def test_multiple_exact_set_scores_full():
+    """Does choosing exactly the correct options score 1?"""
+    assert grade(q("sync-invokers"), [0, 2]).score == 1.0
+
+
+def test_multiple_one_of_two_right_scores_half():
+    """Does choosing one of the two correct options (and nothing wrong) score 0.5?"""
+    result = grade(q("sync-invokers"), [2])
+    assert (result.correct, result.score) == (False, 0.5)
+    assert "1 of the 2 correct options" in result.feedback
+
+
+def test_multiple_wrong_choice_cancels_a_right_one():
+    """Does each wrong option chosen take away one right one: both right + one wrong → 0.5?"""
+    result = grade(q("sync-invokers"), {0, 1, 2})
+    assert (result.correct, result.score) == (False, 0.5)
+    assert "S3 invokes asynchronously" in result.feedback
+
+
+def test_multiple_score_is_floored_at_zero():
+    """Is the score never negative, even when only wrong options are chosen?"""
+    assert grade(q("sync-invokers"), [1, 3]).score == 0.0
+
+
+def test_multiple_choosing_everything_is_not_full_marks():
+    """Does ticking every box score (2 − 2) / 2 = 0?"""
+    assert grade(q("sync-invokers"), [0, 1, 2, 3]).score == 0.0
+
+
+def test_multiple_empty_choice_is_invalid():
+    """Is an empty selection an InvalidResponse telling how many to select?"""
+    with pytest.raises(InvalidResponse, match="Select 2"):
+        grade(q("sync-invokers"), [])
+
+
+# --- true_false ------------------------------------------------------------------------------------------
+
+
+def test_true_false_each_choice_has_its_feedback():
+    """Does True (the key) score 1 and False score 0, each with its own feedback?"""
+    assert grade(q("context-reused"), True) == Result(True, 1.0, "Yes, that is why clients are created at module level.")
+    assert grade(q("context-reused"), False) == Result(False, 0.0, "They can be reused when the environment stays warm.")
+
+
+def test_true_false_accepts_text_from_a_log():
+    """Are "true"/"false" texts (e.g. from an exported log) graded like booleans?"""
+    assert grade(q("context-reused"), "True").correct
+
+
+# --- matching: fraction of lefts matched -----------------------------------------------------------------
+
+
+KEY = {"import boto3": "Init", "create a client at module level": "Init", "the handler body": "Invoke"}
+
+
+def test_matching_all_right_scores_full():
+    """Does matching every left to its right score 1?"""
+    assert grade(q("phase-of-step"), KEY).score == 1.0
+
+
+def test_matching_partial_credit_is_fraction_matched():
+    """Do 2 of 3 lefts matched score 2/3, with the feedback of the wrongly matched left?"""
+    result = grade(q("phase-of-step"), dict(KEY, **{"the handler body": "Shutdown"}))
+    assert result.score == pytest.approx(2 / 3) and not result.correct
+    assert "The handler runs once per invocation." in result.feedback
+
+
+def test_matching_unanswered_left_counts_as_wrong():
+    """Does leaving a left unmatched count it as wrong rather than fail?"""
+    assert grade(q("phase-of-step"), {"import boto3": "Init"}).score == pytest.approx(1 / 3)
+
+
+def test_matching_unknown_left_is_invalid():
+    """Is a left that is not in the question rejected?"""
+    with pytest.raises(InvalidResponse):
+        grade(q("phase-of-step"), {"something else": "Init"})
+
+
+# --- ordering: fraction of items in their correct position -----------------------------------------------
+
+
+def test_ordering_correct_order_scores_full():
+    """Does the bank's order score 1?"""
+    assert grade(q("lifecycle-order"), ["Init", "Invoke", "Shutdown"]).correct
+
+
+def test_ordering_partial_credit_is_fraction_in_place():
+    """Does one item in place out of three score 1/3, with the question's feedback?"""
+    result = grade(q("lifecycle-order"), ["Invoke", "Init", "Shutdown"])
+    assert result.score == pytest.approx(1 / 3)
+    assert "initialised before" in result.feedback
+
+
+def test_ordering_must_be_a_permutation():
+    """Is a list with a missing or repeated item rejected?"""
+    with pytest.raises(InvalidResponse):
+        grade(q("lifecycle-order"), ["Init", "Init", "Shutdown"])
+
+
+# --- numeric -----------------------------------------------------------------------------------------------
+
+
+def test_numeric_accepts_text_with_unit():
+    """Is "900 s" accepted for an answer of 900 with unit s?"""
+    assert grade(q("max-timeout"), "900 s").correct
+
+
+def test_numeric_tolerance_is_inclusive():
+    """Is a response exactly at the edge of the tolerance correct, and just beyond it not?"""
+    half = load_bank("91-tiny", FIXTURES).question("half-second")
+    assert grade(half, 0.51).correct
+    assert not grade(half, 0.52).correct
+
+
+def test_numeric_distractor_shows_its_feedback():
+    """Does a likely mistake (15 minutes for 900 s) get its own feedback?"""
+    result = grade(q("max-timeout"), 15)
+    assert not result.correct and "limit in minutes" in result.feedback
+
+
+def test_numeric_other_wrong_value_says_too_high_or_low():
+    """Does a wrong value that is no known distractor say whether it is too high or too low?"""
+    assert "too high" in grade(q("max-timeout"), 1000).feedback
+    assert "too low" in grade(q("max-timeout"), 899).feedback
+
+
+def test_numeric_text_that_is_no_number_is_invalid():
+    """Is "fifteen minutes" an InvalidResponse asking for a number?"""
+    with pytest.raises(InvalidResponse, match="Type a number"):
+        grade(q("max-timeout"), "fifteen minutes")
+
+
+@pytest.mark.parametrize("text, value", [("1,024", 1024.0), (" 0.5 ", 0.5), ("1_000", 1000.0), ("-3", -3.0)])
+def test_parse_number_reads_common_spellings(text, value):
+    """Are thousands separators, spaces and underscores read as a learner means them?"""
+    assert parse_number(text) == value
+
+
+# --- short answer ------------------------------------------------------------------------------------------
+
+
+def test_short_answer_is_normalised():
+    """Are backticks, spaces, a full stop and case ignored?"""
+    assert grade(q("default-handler-name"), "  `Lambda_Handler`. ").correct
+
+
+def test_short_answer_alternative_is_accepted():
+    """Is every answer in `accept` correct?"""
+    assert grade(q("default-handler-name"), "handler").correct
+
+
+def test_short_answer_distractor_shows_its_feedback():
+    """Does a known wrong answer get its own feedback?"""
+    result = grade(q("default-handler-name"), "Main")
+    assert not result.correct and "entry point" in result.feedback
+
+
+def test_short_answer_case_sensitive_keeps_case():
+    """With case_sensitive, does a different case fail?"""
+    question = {"id": "env", "type": "short_answer", "prompt": "p", "tags": ["t"], "explanation": "e",
+                "accept": ["AWS_REGION"], "case_sensitive": True,
+                "distractors": [{"answer": "REGION", "feedback": "f"}]}  # fmt: skip
+    assert grade(question, "AWS_REGION").correct
+    assert not grade(question, "aws_region").correct
+
+
+def test_normalise_text_collapses_inner_white_space():
+    """Is inner white space collapsed to single spaces?"""
+    assert normalise_text("Request\t  Response") == "request response"
+
+
+def test_grade_accepts_a_plain_dict_question():
+    """Can grade take a question written as a dict in the bank format?"""
+    question = {"id": "tf", "type": "true_false", "prompt": "p", "tags": ["t"], "explanation": "e",
+                "answer": False, "feedback": {True: "no", False: "yes"}}  # fmt: skip
+    assert grade(question, False) == Result(True, 1.0, "yes")

@@ -1,0 +1,197 @@
+"""The quiz widgets (workbook.quiz.widget), driven from Python: set a value, click Submit, read feedback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+
+from workbook import progress, quiz
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "quizzes"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKBOOK_LEARNER", "ada")
+    return tmp_path
+
+
+def show(ids=None, **kwargs):
+    return quiz.show("90-sample", ids, bank_dir=FIXTURES, **kwargs)
+
+
+def all_widgets(root: widgets.Widget) -> list[widgets.Widget]:
+    """Every widget reachable from root through its traits (children, layout, style, …)."""
+    seen: dict[str, widgets.Widget] = {}
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        if widget.model_id in seen:
+            continue
+        seen[widget.model_id] = widget
+        for name in widget.keys:
+            value = getattr(widget, name)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            stack += [v for v in values if isinstance(v, widgets.Widget)]
+    return list(seen.values())
+
+
+def front_end_state(root: widgets.Widget) -> str:
+    """Everything the page receives about these widgets, as one JSON text (model ids left out)."""
+    state = json.dumps([w.get_state() for w in all_widgets(root)], default=str)
+    return re.sub(r"IPY_MODEL_[0-9a-f]+", "IPY_MODEL", state)
+
+
+def test_submit_shows_feedback_and_explanation():
+    """Does choosing an option and clicking Submit show that option's feedback and the explanation?"""
+    card = show(["handler-string"]).card("handler-string")
+    card.answer_input.widget.value = 1  # the bank index of "app.py.handle"
+    card.submit_button.click()
+    assert "Leave out the .py" in card.feedback.value
+    assert "module.function" in card.explanation.value
+
+
+def test_submit_writes_exactly_one_attempt():
+    """Does one Submit append exactly one record, with the bank's module, id, version and response?"""
+    card = show(["sync-invokers"]).card("sync-invokers")
+    for index, box in card.answer_input.checkboxes:
+        box.value = index in (0, 2)
+    card.submit_button.click()
+    [stored] = progress.attempts()
+    assert stored["module"] == "90-sample" and stored["item_id"] == "sync-invokers"
+    assert (stored["correct"], stored["score"], stored["response"]) == (True, 1.0, [0, 2])
+    assert (stored["bank_version"], stored["attempt"], stored["learner"], stored["kind"]) == (3, 1, "ada", "quiz")
+
+
+def test_answer_key_never_reaches_the_front_end():
+    """Before any submission, does no widget state hold a correct flag, feedback, explanation or key?"""
+    view = show()
+    state = front_end_state(view)
+    bank = view.bank
+    assert '"correct"' not in state
+    secrets = ["Yes, module name then function name.", "module.function", "900", "lambda_handler",
+               "Imports run once", "15 is the limit"]  # fmt: skip
+    for question in bank.questions:
+        secrets.append(question.explanation)
+        secrets += [option.feedback for option in question.options]
+    for secret in secrets:
+        assert secret not in state, secret
+
+
+def test_no_key_in_state_after_choosing_before_submit():
+    """After picking (not submitting) an answer, is the state still free of any verdict?"""
+    card = show(["handler-string"]).card("handler-string")
+    card.answer_input.widget.value = 0
+    state = front_end_state(card)
+    assert "Correct" not in state and "Yes, module name" not in state
+
+
+def test_option_order_is_stable_across_re_runs():
+    """Does showing the bank twice give the same option order for the same learner?"""
+    labels = [show().card(i).answer_input.widget.options for i in ("handler-string", "handler-string")]
+    assert labels[0] == labels[1]
+
+
+def test_option_order_depends_on_learner(monkeypatch):
+    """Do different learners (usually) see a different option order?"""
+    orders = set()
+    for name in ("ada", "grace", "linus", "barbara", "ken", "margaret"):
+        monkeypatch.setenv("WORKBOOK_LEARNER", name)
+        orders.add(tuple(b.description for _, b in show(["sync-invokers"]).cards[0].answer_input.checkboxes))
+    assert len(orders) > 1
+
+
+def test_invalid_response_is_explained_and_not_recorded():
+    """Does Submit with no option chosen say so and write nothing?"""
+    card = show(["handler-string"]).cards[0]
+    card.submit_button.click()
+    assert "Choose an option first" in card.feedback.value
+    assert progress.attempts() == []
+    assert not card.submit_button.disabled
+
+
+def test_try_again_allows_a_second_attempt():
+    """After Try again, does a new Submit record attempt number 2?"""
+    card = show(["max-timeout"]).cards[0]
+    card.answer_input.text.value = "15"
+    card.submit_button.click()
+    assert card.submit_button.disabled and "limit in minutes" in card.feedback.value
+    card.try_again_button.click()
+    assert card.feedback.value == "" and not card.submit_button.disabled
+    card.answer_input.text.value = "900"
+    card.submit_button.click()
+    assert [a["attempt"] for a in progress.attempts()] == [1, 2]
+    assert "Correct" in card.feedback.value
+
+
+def test_running_score_counts_latest_answers():
+    """Does the bank's score line add up the latest score of each answered question?"""
+    view = show(["context-reused", "sync-invokers"])
+    tf, multi = view.cards
+    tf.answer_input.widget.value = True
+    tf.submit_button.click()
+    for index, box in multi.answer_input.checkboxes:
+        box.value = index == 0
+    multi.submit_button.click()
+    assert view.score == 1.5
+    assert "Score: 1.5 / 2" in view.score_line.value
+
+
+def test_multiple_tells_how_many_to_select():
+    """Does a multiple-answer card say 'Select 2.'?"""
+    card = show(["sync-invokers"]).cards[0]
+    assert any("Select 2." in str(getattr(child, "value", "")) for child in card.children)
+
+
+def test_matching_flow():
+    """Can a matching question be answered with its drop-downs, with partial credit recorded?"""
+    card = show(["phase-of-step"]).cards[0]
+    card.answer_input.dropdowns["import boto3"].value = "Init"
+    card.answer_input.dropdowns["create a client at module level"].value = "Init"
+    card.answer_input.dropdowns["the handler body"].value = "Shutdown"
+    card.submit_button.click()
+    assert progress.attempts()[0]["score"] == pytest.approx(2 / 3)
+
+
+def test_ordering_starts_wrong_and_buttons_move_items():
+    """Does an ordering card start out of order, and do ↑/↓ buttons reorder it?"""
+    card = show(["lifecycle-order"]).cards[0]
+    order = card.answer_input
+    assert order.order != ["Init", "Invoke", "Shutdown"]
+    before = list(order.order)
+    order.buttons[1].click()  # ↓ on the first row
+    assert order.order == [before[1], before[0], before[2]]
+
+
+def test_prompt_markdown_renders_code_blocks():
+    """Is a fenced code block in a prompt rendered as <pre><code>?"""
+    card = show(["handler-string"]).cards[0]
+    html = " ".join(str(getattr(child, "value", "")) for child in card.children)
+    assert "<pre><code" in html and "def handle(event, context):" in html
+
+
+def test_unknown_id_names_the_known_ones():
+    """Does asking for an id that is not in the bank list the ids that are?"""
+    with pytest.raises(KeyError, match="handler-string"):
+        show(["no-such-question"])
+
+
+def test_record_false_writes_nothing():
+    """With record=False (a demo), is nothing written to the log?"""
+    card = show(["context-reused"], record=False).cards[0]
+    card.answer_input.widget.value = False
+    card.submit_button.click()
+    assert "Not yet" in card.feedback.value and progress.attempts() == []
+
+
+def test_state_inspection_sees_feedback_once_submitted():
+    """Does the state inspection used above see feedback once it is sent (so its silence means something)?"""
+    card = show(["handler-string"]).cards[0]
+    card.answer_input.widget.value = 0
+    card.submit_button.click()
+    assert "Yes, module name then function name." in front_end_state(card)
