@@ -9,8 +9,8 @@ In a lab notebook::
     checks.hint("01-serverless-concepts", "deploy")            # a nudge; n=2, n=3 say more
     checks.solution("01-serverless-concepts", "deploy")        # one way to do it
 
-Checks never raise: whatever goes wrong shows up as a row in the table. Each checked step is
-recorded in your progress log (``python -m workbook progress``).
+Checks never raise: whatever goes wrong shows up as a row in the table. Each step you have
+attempted is recorded in your progress log (``python -m workbook progress``) every time it is checked.
 
 Writing a lab's checks: see :mod:`workbook.checks.model` and ``workbook/checks/labs/``.
 """
@@ -171,7 +171,8 @@ def _check(module: str, step_id: str | None, *, record: bool) -> Report:
             outcomes.append(s.run(aws, *values, **named))
     if record:
         for outcome in outcomes:
-            _record(outcome)
+            if outcome.status in (Status.PASSED, Status.FAILED):
+                _record(outcome)
     return Report(lab.module, lab.title, outcomes)
 
 
@@ -186,7 +187,11 @@ class _Broken:
 
 
 def _record(outcome: Outcome) -> None:
-    """Append one attempt to the learner's progress log; silently skipped if that is not possible."""
+    """Append one attempt to the learner's progress log; silently skipped if that is not possible.
+
+    Steps not attempted (or not checkable) are not attempts: recording them would make every opened
+    starter lab count as a wrong first try in the per-question statistics.
+    """
     try:
         from workbook import progress
 
