@@ -225,3 +225,55 @@ def test_update_function_configuration_rejects_a_role_lambda_cannot_assume(sb):
     assert error["Code"] == "InvalidParameterValueException"
     assert error["Message"] == "The role defined for the function cannot be assumed by Lambda."
     assert lam.get_function_configuration(FunctionName="orders")["Role"] == good
+
+
+WRITER = '''
+import boto3
+
+def handler(event, context):
+    try:
+        boto3.client("s3").put_object(Bucket=event["bucket"], Key="from-lambda", Body=b"x")
+    except Exception as exc:
+        return {"error": exc.response["Error"]}
+    return {"who": boto3.client("sts").get_caller_identity()["Arn"]}
+'''
+
+
+def deploy_writer(sb, role):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", WRITER)
+    sb.client("lambda").create_function(
+        FunctionName="writer", Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": buffer.getvalue()}, Timeout=30,
+    )
+
+
+def invoke(sb, payload):
+    response = sb.client("lambda").invoke(FunctionName="writer", Payload=json.dumps(payload).encode())
+    assert "FunctionError" not in response
+    return json.loads(response["Payload"].read())
+
+
+@pytest.mark.slow
+def test_handler_runs_as_its_execution_role(sb):
+    """Inside a handler, who is the caller? The function's session of its execution role."""
+    sb.client("s3").create_bucket(Bucket="orders-in")
+    role = make_role(sb, "writer-role", [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::orders-in/*"}])
+    deploy_writer(sb, role)
+    assert invoke(sb, {"bucket": "orders-in"}) == {"who": f"arn:aws:sts::{sb.account_id}:assumed-role/writer-role/writer"}
+    assert sb.client("s3").get_object(Bucket="orders-in", Key="from-lambda")["Body"].read() == b"x"
+
+
+@pytest.mark.slow
+def test_handler_is_denied_what_its_role_does_not_allow(sb):
+    """What does a handler see when it writes outside its role's permissions? AWS's AccessDenied."""
+    for bucket in ("orders-in", "orders-archive"):
+        sb.client("s3").create_bucket(Bucket=bucket)
+    role = make_role(sb, "writer-role", [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::orders-in/*"}])
+    deploy_writer(sb, role)
+    error = invoke(sb, {"bucket": "orders-archive"})["error"]
+    assert error["Code"] == "AccessDenied"
+    assert error["Message"].startswith(
+        f"User: arn:aws:sts::{sb.account_id}:assumed-role/writer-role/writer is not authorized to perform: s3:PutObject"
+    )

@@ -130,3 +130,26 @@ def test_get_metric_data_reads_into_a_dataframe(sb, cloudwatch):
     frame = pd.DataFrame({r["Id"]: pd.Series(r["Values"], index=r["Timestamps"]) for r in result})
     assert frame["invocations"].sum() == 2
     assert frame["duration"].mean() == 4.0
+
+
+@pytest.mark.slow
+def test_a_real_invoke_is_counted(sb, cloudwatch):
+    """After one lambda.invoke in the sandbox, does CloudWatch show one invocation with a duration?"""
+    import io
+    import json
+    import zipfile
+
+    role = sb.client("iam").create_role(
+        RoleName="metrics-role",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    lam = sb.client("lambda")
+    lam.create_function(FunctionName="counted", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": buffer.getvalue()})
+    lam.invoke(FunctionName="counted", Payload=b"{}")
+    assert statistic(cloudwatch, "Invocations", {"FunctionName": "counted"}) == 1
+    assert statistic(cloudwatch, "Duration", {"FunctionName": "counted"}, stat="Maximum") > 0

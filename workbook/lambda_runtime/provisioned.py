@@ -319,3 +319,8 @@ def _wrap_deletions(LambdaBackend) -> None:
     LambdaBackend.delete_function = delete_function
     LambdaBackend.delete_alias = delete_alias
     LambdaBackend.update_alias = update_alias
+
+
+# Importing the module is enough to get the routes: the runtime imports it while the sandbox starts,
+# before moto's server builds its Lambda routes on the first Lambda request.
+install()
