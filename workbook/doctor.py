@@ -180,9 +180,13 @@ def check_no_real_credentials(sb) -> CheckResult:
     from workbook.sandbox.isolation import FAKE_ACCESS_KEY_ID
 
     problems = []
-    credentials = boto3.Session().get_credentials()
-    if credentials is None or credentials.access_key != FAKE_ACCESS_KEY_ID:
-        problems.append("boto3 resolves credentials other than the sandbox's fake keys")
+    try:
+        credentials = boto3.Session().get_credentials()
+    except Exception as exc:  # e.g. ProfileNotFound when AWS_PROFILE came back
+        problems.append(f"boto3 cannot resolve credentials ({exc})")
+    else:
+        if credentials is None or credentials.access_key != FAKE_ACCESS_KEY_ID:
+            problems.append("boto3 resolves credentials other than the sandbox's fake keys")
     real_aws = (Path.home() / ".aws").resolve()
     for variable in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         value = os.environ.get(variable)
