@@ -1,0 +1,150 @@
+"""`python -m workbook whoami | progress | report | gradebook`, run as a learner and an instructor would."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "quizzes"
+
+
+def run(home: Path, *args: str, learner: str | None = "ada") -> subprocess.CompletedProcess:
+    env = dict(os.environ, WORKBOOK_HOME=str(home))
+    env.pop("WORKBOOK_LEARNER", None)
+    if learner is not None:
+        env["WORKBOOK_LEARNER"] = learner
+    return subprocess.run(
+        [sys.executable, "-m", "workbook", *args], env=env, cwd=home, capture_output=True, text=True, timeout=120
+    )
+
+
+def write_log(home: Path, learner: str, answers: list[tuple[str, object, bool]]) -> Path:
+    """A real attempt log, written by workbook.progress.record in a child process."""
+    script = (
+        "import json, sys\nfrom workbook import progress\n"
+        "for item, response, correct in json.loads(sys.argv[1]):\n"
+        "    progress.record('90-sample', item, response, correct, 1.0 if correct else 0.0, bank_version=3)\n"
+    )
+    env = dict(os.environ, WORKBOOK_HOME=str(home), WORKBOOK_LEARNER=learner)
+    subprocess.run([sys.executable, "-c", script, json.dumps(answers)], env=env, check=True, timeout=120)
+    return home / "attempts.jsonl"
+
+
+@pytest.fixture
+def ada_home(tmp_path):
+    home = tmp_path / "ada"
+    write_log(home, "ada", [("handler-string", 1, False), ("handler-string", 0, True), ("max-timeout", "900", True)])
+    return home
+
+
+def test_whoami_set_then_show(tmp_path):
+    """Does `whoami --set "Ada"` save the name that `whoami` then shows?"""
+    saved = run(tmp_path, "whoami", "--set", "Ada Lovelace", learner=None)
+    assert saved.returncode == 0, saved.stderr
+    shown = run(tmp_path, "whoami", learner=None)
+    assert shown.stdout.startswith("Ada Lovelace")
+
+
+def test_whoami_says_the_environment_wins(tmp_path):
+    """Does `whoami` say where the name comes from when WORKBOOK_LEARNER is set?"""
+    assert "WORKBOOK_LEARNER" in run(tmp_path, "whoami", learner="ci").stdout
+
+
+def test_progress_prints_a_table_per_module(ada_home):
+    """Does `progress` show the module with items, attempts and first-try accuracy?"""
+    result = run(ada_home, "progress")
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.strip().splitlines()[-2:]
+    assert "first_try_accuracy" in header and "attempts" in header
+    assert row.split()[:4] == ["90-sample", "2", "3", "1"]
+    assert "50%" in row
+
+
+def test_progress_of_one_module_lists_its_questions(ada_home):
+    """Does `progress --module 90-sample` list each question tried?"""
+    result = run(ada_home, "progress", "--module", "90-sample")
+    assert "handler-string" in result.stdout and "max-timeout" in result.stdout
+
+
+def test_progress_with_no_log_says_so(tmp_path):
+    """With no attempts yet, does `progress` say so and succeed?"""
+    result = run(tmp_path, "progress")
+    assert result.returncode == 0 and "No attempts recorded yet" in result.stdout
+
+
+def test_report_writes_one_csv_row_per_attempt(ada_home, tmp_path):
+    """Does `report --csv out.csv` write every attempt, with the response as JSON?"""
+    out = tmp_path / "out.csv"
+    result = run(ada_home, "report", "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["item_id"], r["attempt"], r["correct"]) for r in rows] == [
+        ("handler-string", "1", "False"), ("handler-string", "2", "True"), ("max-timeout", "1", "True")
+    ]  # fmt: skip
+    assert json.loads(rows[2]["response"]) == "900"
+
+
+def test_report_survives_a_damaged_line(ada_home, tmp_path):
+    """Does a damaged line give a warning on stderr, not a failure?"""
+    with (ada_home / "attempts.jsonl").open("a", encoding="utf-8") as log:
+        log.write("garbage\n")
+    result = run(ada_home, "report", "--csv", str(tmp_path / "out.csv"))
+    assert result.returncode == 0 and "damaged line" in result.stderr
+
+
+def test_gradebook_merges_learners_into_tables_and_a_plot(tmp_path, ada_home):
+    """Does `gradebook LOG... --out DIR` write per-learner, per-question and per-concept CSVs and a PNG?"""
+    bob = write_log(tmp_path / "bob", "bob", [("handler-string", 2, False), ("max-timeout", "15", False)])
+    out = tmp_path / "book"
+    result = run(tmp_path, "gradebook", str(ada_home / "attempts.jsonl"), str(bob), "--out", str(out),
+                 "--banks", str(FIXTURES))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    learners = {r["learner"]: r for r in csv.DictReader((out / "learners.csv").open())}
+    assert set(learners) == {"ada", "bob"} and learners["bob"]["first_try_correct"] == "0"
+    questions = list(csv.DictReader((out / "questions.csv").open()))
+    assert questions[0]["item_id"] == "handler-string" and float(questions[0]["first_try_accuracy"]) == 0.0
+    assert "handler" in questions[0]["tags"]
+    concepts = {r["tag"] for r in csv.DictReader((out / "concepts.csv").open())}
+    assert {"handler", "limits"} <= concepts
+    assert (out / "first_try_accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(list(csv.DictReader((out / "attempts.csv").open()))) == 5
+
+
+def test_gradebook_reads_a_folder_and_drops_duplicate_logs(tmp_path, ada_home):
+    """Given a folder with the same log twice, is each attempt counted once?"""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name in ("ada.jsonl", "ada-copy.jsonl"):
+        (logs / name).write_bytes((ada_home / "attempts.jsonl").read_bytes())
+    out = tmp_path / "book"
+    assert run(tmp_path, "gradebook", str(logs), "--out", str(out), "--banks", str(FIXTURES)).returncode == 0
+    assert len(list(csv.DictReader((out / "attempts.csv").open()))) == 3
+
+
+def test_gradebook_regrade_against_a_changed_bank(tmp_path, ada_home):
+    """With --regrade BANKDIR, is every quiz attempt graded again and the changes listed?"""
+    changed = tmp_path / "my-banks"
+    changed.mkdir()
+    text = (FIXTURES / "90-sample.yaml").read_text(encoding="utf-8")
+    (changed / "90-sample.yaml").write_text(text.replace("answer: 900\n", "answer: 901\n"), encoding="utf-8")
+    out = tmp_path / "book"
+    result = run(tmp_path, "gradebook", str(ada_home / "attempts.jsonl"), "--regrade", str(changed), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = {(r["item_id"], r["attempt"]): r for r in csv.DictReader((out / "regraded.csv").open())}
+    assert rows[("max-timeout", "1")]["regrade"] == "changed"
+    assert rows[("max-timeout", "1")]["correct"] == "False"
+    assert rows[("handler-string", "2")]["regrade"] == "same"
+
+
+def test_gradebook_without_attempts_fails_clearly(tmp_path):
+    """Does gradebook on an empty folder exit non-zero with a message?"""
+    (tmp_path / "empty").mkdir()
+    result = run(tmp_path, "gradebook", str(tmp_path / "empty"), "--out", str(tmp_path / "book"))
+    assert result.returncode == 1 and "no attempts" in result.stderr

@@ -1,0 +1,126 @@
+"""The attempt log (workbook.progress.log): fields, attempt numbers, concurrent writers, damaged lines."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import warnings
+
+import pytest
+
+from workbook import progress
+from workbook.progress.log import DamagedLineWarning
+
+WRITERS = 4
+RECORDS_EACH = 150
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKBOOK_LEARNER", "ada")
+    return tmp_path
+
+
+def test_log_lives_in_workbook_home(home):
+    """Is the log WORKBOOK_HOME/attempts.jsonl?"""
+    assert progress.log_path() == home / "attempts.jsonl"
+
+
+def test_record_stores_every_field():
+    """Does a record hold learner, kind, module, id, response, correct, score, attempt, version, time, feedback?"""
+    stored = progress.record("02-handlers", "handler-string", 1, False, 0.0, bank_version=2, feedback="why")
+    assert stored == progress.attempts()[0]
+    assert {k: stored[k] for k in stored if k != "time"} == {
+        "learner": "ada", "kind": "quiz", "module": "02-handlers", "item_id": "handler-string", "attempt": 1,
+        "correct": False, "score": 0.0, "response": 1, "feedback": "why", "bank_version": 2,
+    }  # fmt: skip
+    assert stored["time"].endswith("+00:00")
+
+
+def test_attempt_numbers_count_per_item_and_learner(monkeypatch):
+    """Are attempts numbered per learner and item, independently of other items and learners?"""
+    numbers = [progress.record("m", "a", 0, False, 0)["attempt"] for _ in range(3)]
+    assert numbers == [1, 2, 3]
+    assert progress.record("m", "b", 0, True, 1)["attempt"] == 1
+    monkeypatch.setenv("WORKBOOK_LEARNER", "grace")
+    assert progress.record("m", "a", 0, True, 1)["attempt"] == 1
+
+
+def test_lab_records_are_counted_apart_from_quiz_records():
+    """Is a lab check with the same id as a quiz question numbered separately?"""
+    progress.record("m", "step-1", None, False, 0)
+    assert progress.record("m", "step-1", None, True, 1, kind="lab")["attempt"] == 1
+
+
+def test_sets_and_tuples_are_stored_as_lists():
+    """Is a set response stored as a sorted list (JSON has no sets)?"""
+    assert progress.record("m", "q", {2, 0}, False, 0.5)["response"] == [0, 2]
+
+
+def test_bad_kind_and_score_are_rejected():
+    """Are kind other than quiz/lab and a score outside [0, 1] refused?"""
+    with pytest.raises(ValueError):
+        progress.record("m", "q", 0, True, 1, kind="exam")
+    with pytest.raises(ValueError):
+        progress.record("m", "q", 0, True, 2)
+
+
+def test_no_log_means_no_attempts():
+    """Is a missing log read as no attempts (not an error)?"""
+    assert progress.attempts() == []
+
+
+def test_damaged_line_is_skipped_with_a_warning():
+    """Is a corrupted line skipped with a warning while the lines around it are kept?"""
+    progress.record("m", "q1", 0, True, 1)
+    with open(progress.log_path(), "a", encoding="utf-8") as log:
+        log.write("{not json at all\n")
+    progress.record("m", "q2", 0, True, 1)
+    with pytest.warns(DamagedLineWarning, match=r"attempts.jsonl:2"):
+        records = progress.attempts()
+    assert [r["item_id"] for r in records] == ["q1", "q2"]
+
+
+def test_truncated_last_line_does_not_swallow_the_next_record():
+    """After a crash left half a line, does the next record start on its own line and survive?"""
+    progress.record("m", "q1", 0, True, 1)
+    with open(progress.log_path(), "ab") as log:
+        log.write(b'{"time": "2025-01-01", "learner": "ada", "mod')  # no newline: a crash mid-write
+    progress.record("m", "q2", 0, True, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        records = progress.attempts()
+    assert [r["item_id"] for r in records] == ["q1", "q2"]
+    assert len(caught) == 1
+
+
+def _write_many(home: str, writer: int, count: int) -> None:
+    os.environ["WORKBOOK_HOME"] = home
+    os.environ["WORKBOOK_LEARNER"] = f"writer-{writer}"
+    from workbook import progress as child_progress
+
+    for number in range(count):
+        child_progress.record("m", f"q{number % 5}", {"writer": writer, "n": number, "pad": "x" * 200}, True, 1)
+
+
+def test_concurrent_writers_lose_nothing(home):
+    """With several processes appending at once, does every line parse and is every record there,
+    with attempt numbers 1…n per learner and item?"""
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_write_many, args=(str(home), w, RECORDS_EACH)) for w in range(WRITERS)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    lines = progress.log_path().read_text(encoding="utf-8").splitlines()
+    assert len(lines) == WRITERS * RECORDS_EACH
+    records = [json.loads(line) for line in lines]
+    assert {(r["response"]["writer"], r["response"]["n"]) for r in records} == {
+        (w, n) for w in range(WRITERS) for n in range(RECORDS_EACH)
+    }
+    for writer in range(WRITERS):
+        numbers = sorted(r["attempt"] for r in records if r["learner"] == f"writer-{writer}" and r["item_id"] == "q0")
+        assert numbers == list(range(1, RECORDS_EACH // 5 + 1))
