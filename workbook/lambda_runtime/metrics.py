@@ -60,7 +60,8 @@ def publish(
     Errors and 0 in Throttles (Lambda's invocation metrics are binary indicators), plus its Duration.
     ``concurrent_executions`` (environments busy right now) goes to ConcurrentExecutions.
     """
-    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
+    from moto.core.utils import utcnow
 
     install_exact_statistics()
     if throttled:
@@ -70,18 +71,19 @@ def publish(
         if duration_ms is not None:
             values.append(("Duration", float(duration_ms), "Milliseconds"))
     sets = dimension_sets(function_name, resource, executed_version)
+    now = utcnow()
+    # What PutMetricData stores, built directly: this runs on every invoke.
     data = [
-        {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions}
+        MetricDatum(NAMESPACE, name, value, dimensions, now, unit)
         for name, value, unit in values
         for dimensions in sets
     ]
     if concurrent_executions is not None:
         data += [
-            {"MetricName": "ConcurrentExecutions", "Value": float(concurrent_executions), "Unit": "Count",
-             "Dimensions": dimensions}
+            MetricDatum(NAMESPACE, "ConcurrentExecutions", float(concurrent_executions), dimensions, now, "Count")
             for dimensions in sets[1:3]
         ]
-    cloudwatch_backends[account_id][region].put_metric_data(NAMESPACE, data)
+    cloudwatch_backends[account_id][region].metric_data.extend(data)
 
 
 def install_exact_statistics() -> None:
