@@ -20,9 +20,8 @@ def run(home: Path, *args: str, learner: str | None = "ada") -> subprocess.Compl
     env.pop("WORKBOOK_LEARNER", None)
     if learner is not None:
         env["WORKBOOK_LEARNER"] = learner
-    return subprocess.run(
-        [sys.executable, "-m", "workbook", *args], env=env, cwd=home, capture_output=True, text=True, timeout=120
-    )
+    command = [sys.executable, "-m", "workbook", *args]
+    return subprocess.run(command, env=env, cwd=home, capture_output=True, text=True, timeout=120)
 
 
 def write_log(home: Path, learner: str, answers: list[tuple[str, object, bool]]) -> Path:
@@ -40,7 +39,8 @@ def write_log(home: Path, learner: str, answers: list[tuple[str, object, bool]])
 @pytest.fixture
 def ada_home(tmp_path):
     home = tmp_path / "ada"
-    write_log(home, "ada", [("handler-string", 1, False), ("handler-string", 0, True), ("max-timeout", "900", True)])
+    answers = [("handler-string", 1, False), ("handler-string", 0, True), ("max-timeout", "900", True)]
+    write_log(home, "ada", answers)
     return home
 
 
@@ -135,7 +135,8 @@ def test_gradebook_regrade_against_a_changed_bank(tmp_path, ada_home):
     text = (FIXTURES / "90-sample.yaml").read_text(encoding="utf-8")
     (changed / "90-sample.yaml").write_text(text.replace("answer: 900\n", "answer: 901\n"), encoding="utf-8")
     out = tmp_path / "book"
-    result = run(tmp_path, "gradebook", str(ada_home / "attempts.jsonl"), "--regrade", str(changed), "--out", str(out))
+    log = str(ada_home / "attempts.jsonl")
+    result = run(tmp_path, "gradebook", log, "--regrade", str(changed), "--out", str(out))
     assert result.returncode == 0, result.stderr
     rows = {(r["item_id"], r["attempt"]): r for r in csv.DictReader((out / "regraded.csv").open())}
     assert rows[("max-timeout", "1")]["regrade"] == "changed"

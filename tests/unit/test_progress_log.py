@@ -29,7 +29,8 @@ def test_log_lives_in_workbook_home(home):
 
 
 def test_record_stores_every_field():
-    """Does a record hold learner, kind, module, id, response, correct, score, attempt, version, time, feedback?"""
+    """Does a record hold learner, kind, module, id, response, correct, score, attempt, bank version,
+    time and feedback?"""
     stored = progress.record("02-handlers", "handler-string", 1, False, 0.0, bank_version=2, feedback="why")
     assert stored == progress.attempts()[0]
     assert {k: stored[k] for k in stored if k != "time"} == {
@@ -102,14 +103,17 @@ def _write_many(home: str, writer: int, count: int) -> None:
     from workbook import progress as child_progress
 
     for number in range(count):
-        child_progress.record("m", f"q{number % 5}", {"writer": writer, "n": number, "pad": "x" * 200}, True, 1)
+        response = {"writer": writer, "n": number, "pad": "x" * 200}
+        child_progress.record("m", f"q{number % 5}", response, True, 1)
 
 
 def test_concurrent_writers_lose_nothing(home):
     """With several processes appending at once, does every line parse and is every record there,
     with attempt numbers 1…n per learner and item?"""
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_write_many, args=(str(home), w, RECORDS_EACH)) for w in range(WRITERS)]
+    processes = [
+        context.Process(target=_write_many, args=(str(home), w, RECORDS_EACH)) for w in range(WRITERS)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -122,5 +126,6 @@ def test_concurrent_writers_lose_nothing(home):
         (w, n) for w in range(WRITERS) for n in range(RECORDS_EACH)
     }
     for writer in range(WRITERS):
-        numbers = sorted(r["attempt"] for r in records if r["learner"] == f"writer-{writer}" and r["item_id"] == "q0")
+        mine = [r for r in records if r["learner"] == f"writer-{writer}" and r["item_id"] == "q0"]
+        numbers = sorted(r["attempt"] for r in mine)
         assert numbers == list(range(1, RECORDS_EACH // 5 + 1))

@@ -53,7 +53,9 @@ def test_summary_can_keep_one_kind():
 
 def test_first_try_is_the_earliest_attempt_even_if_logs_are_merged_out_of_order():
     """When logs are merged out of time order, is a learner's first try still their earliest attempt?"""
-    records = [attempt("ada", "q", True, time="2025-01-01T11:00"), attempt("ada", "q", False, time="2025-01-01T10:00")]
+    later = attempt("ada", "q", True, time="2025-01-01T11:00")
+    earlier = attempt("ada", "q", False, time="2025-01-01T10:00")
+    records = [later, earlier]
     assert per_question(records)["first_try_accuracy"].tolist() == [0.0]
 
 
@@ -101,5 +103,6 @@ def test_regrade_uses_the_instructors_bank():
 def test_regrade_notes_a_different_bank_version():
     """Is an attempt answered under another bank version flagged when regraded?"""
     bank = load_bank("90-sample", FIXTURES)
-    [regraded] = regrade([{**attempt("ada", "handler-string", True), "response": 0, "bank_version": 1}], [bank])
+    old = {**attempt("ada", "handler-string", True), "response": 0, "bank_version": 1}
+    [regraded] = regrade([old], [bank])
     assert "bank version 1, now 3" in regraded["regrade"]

@@ -87,8 +87,9 @@ def test_multiple_empty_choice_is_invalid():
 
 def test_true_false_each_choice_has_its_feedback():
     """Does True (the key) score 1 and False score 0, each with its own feedback?"""
-    assert grade(q("context-reused"), True) == Result(True, 1.0, "Yes, that is why clients are created at module level.")
-    assert grade(q("context-reused"), False) == Result(False, 0.0, "They can be reused when the environment stays warm.")
+    question = q("context-reused")
+    assert grade(question, True) == Result(True, 1.0, "Yes, that is why clients are created at module level.")
+    assert grade(question, False) == Result(False, 0.0, "They can be reused when the environment stays warm.")
 
 
 def test_true_false_accepts_text_from_a_log():

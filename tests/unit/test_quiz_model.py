@@ -157,7 +157,8 @@ def test_ordering_needs_three_distinct_items():
 def test_matching_extra_right_must_not_be_a_real_right():
     """Is an extra_right that is also a pair's right rejected?"""
     question = {"id": "m", "type": "matching", "prompt": "p", "tags": ["t"], "explanation": "e",
-                "pairs": [{"left": "x", "right": "1", "feedback": "f"}, {"left": "y", "right": "2", "feedback": "f"}],
+                "pairs": [{"left": "x", "right": "1", "feedback": "f"},
+                          {"left": "y", "right": "2", "feedback": "f"}],
                 "extra_right": ["2"]}  # fmt: skip
     assert any("already a right" in p for p in problems_of(bank(question)))
 

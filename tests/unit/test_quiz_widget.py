@@ -65,7 +65,8 @@ def test_submit_writes_exactly_one_attempt():
     [stored] = progress.attempts()
     assert stored["module"] == "90-sample" and stored["item_id"] == "sync-invokers"
     assert (stored["correct"], stored["score"], stored["response"]) == (True, 1.0, [0, 2])
-    assert (stored["bank_version"], stored["attempt"], stored["learner"], stored["kind"]) == (3, 1, "ada", "quiz")
+    assert (stored["bank_version"], stored["attempt"]) == (3, 1)
+    assert (stored["learner"], stored["kind"]) == ("ada", "quiz")
 
 
 def test_answer_key_never_reaches_the_front_end():

@@ -14,4 +14,6 @@ from .identity import home, learner, set_learner
 from .log import DamagedLineWarning, attempts, log_path, record
 from .summary import summary
 
-__all__ = ["DamagedLineWarning", "attempts", "home", "learner", "log_path", "record", "set_learner", "summary"]
+__all__ = [
+    "DamagedLineWarning", "attempts", "home", "learner", "log_path", "record", "set_learner", "summary",
+]  # fmt: skip

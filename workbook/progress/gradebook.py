@@ -31,15 +31,20 @@ from .log import DamagedLineWarning, attempts
 from .summary import attempts_frame, per_concept, per_learner, per_learner_module, per_question
 
 
+# Two records with the same values here are the same attempt (a log passed twice, or copied).
+IDENTITY_FIELDS = ("learner", "kind", "module", "item_id", "attempt", "time")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m workbook gradebook",
         description="Merge learners' attempt logs into per-learner, per-question and per-concept tables.",
     )
-    parser.add_argument("logs", nargs="+", type=Path, metavar="LOG", help="attempt logs (.jsonl) or folders of them")
-    parser.add_argument("--out", type=Path, default=Path("gradebook"), help="folder for the CSV files and plot")
-    parser.add_argument("--banks", type=Path, help="bank folder for concept tags (default: the course's quizzes/)")
-    parser.add_argument("--regrade", type=Path, metavar="BANKDIR", help="grade every quiz attempt again against these banks")
+    add = parser.add_argument
+    add("logs", nargs="+", type=Path, metavar="LOG", help="attempt logs (.jsonl) or folders of them")
+    add("--out", type=Path, default=Path("gradebook"), help="folder for the CSV files and the plot")
+    add("--banks", type=Path, help="bank folder for concept tags (default: the course's quizzes/)")
+    add("--regrade", type=Path, metavar="BANKDIR", help="grade every quiz attempt again against these banks")
     args = parser.parse_args(argv)
 
     records, problems = read_logs(args.logs)
@@ -49,7 +54,8 @@ def main(argv: list[str]) -> int:
         print("gradebook: no attempts found in " + ", ".join(map(str, args.logs)), file=sys.stderr)
         return 1
     try:
-        banks = _banks(args.regrade or args.banks, required=args.regrade is not None or args.banks is not None)
+        explicit = args.regrade or args.banks
+        banks = _banks(explicit, required=explicit is not None)
     except BankError as exc:
         print(f"gradebook: {exc}", file=sys.stderr)
         return 2
@@ -99,7 +105,7 @@ def read_logs(paths: Iterable[Path]) -> tuple[list[dict], list[str]]:
             entries = attempts(file)
         problems += [str(w.message) for w in caught]
         for entry in entries:
-            key = tuple(str(entry.get(k)) for k in ("learner", "kind", "module", "item_id", "attempt", "time"))
+            key = tuple(str(entry.get(k)) for k in IDENTITY_FIELDS)
             if key not in seen:
                 seen.add(key)
                 records.append(entry)
@@ -135,7 +141,8 @@ def regrade(records: Iterable[dict], banks: Iterable[Bank]) -> list[dict]:
                 record.update(correct=outcome.correct, score=outcome.score, feedback=outcome.feedback)
                 record["regrade"] = "same" if same else "changed"
                 if record.get("bank_version") not in (None, bank.version):
-                    record["regrade"] += f" (answered under bank version {record['bank_version']}, now {bank.version})"
+                    old = record["bank_version"]
+                    record["regrade"] += f" (answered under bank version {old}, now {bank.version})"
         result.append(record)
     return result
 

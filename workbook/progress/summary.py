@@ -91,7 +91,8 @@ def per_question(records: Iterable[Mapping], tags: Mapping | None = None) -> pd.
     accuracy, how many solved it, attempts per learner. ``tags`` maps (module, item_id) to concepts."""
     items = item_table(records)
     key = ["module", "kind", "item_id"]
-    columns = key + ["learners", "first_try_accuracy", "solved_rate", "attempts_per_learner", "best_score", "tags"]
+    columns = key + ["learners", "first_try_accuracy", "solved_rate", "attempts_per_learner", "best_score"]
+    columns.append("tags")
     if items.empty:
         return pd.DataFrame(columns=columns)
     table = items.groupby(key, sort=True).agg(
@@ -103,7 +104,8 @@ def per_question(records: Iterable[Mapping], tags: Mapping | None = None) -> pd.
     )
     table = table.reset_index()
     tags = tags or {}
-    table["tags"] = [" ".join(tags.get((m, i), ())) for m, i in zip(table["module"], table["item_id"], strict=True)]
+    items_of = zip(table["module"], table["item_id"], strict=True)
+    table["tags"] = [" ".join(tags.get(item, ())) for item in items_of]
     table = table.sort_values(["first_try_accuracy", "module", "item_id"], kind="stable")
     return table.reset_index(drop=True)[columns]
 

@@ -148,10 +148,10 @@ def _grade_ordering(question: Question, response: Any) -> Result:
 def _grade_numeric(question: Question, response: Any) -> Result:
     value = parse_number(response, question.unit)
     unit = f" {question.unit}" if question.unit else ""
-    if abs(value - question.answer) <= question.tolerance + _FLOAT_SLACK * max(1.0, abs(question.answer)):
+    if _close(value, question.answer, question.tolerance):
         return Result(True, 1.0, f"Right: {_format_number(question.answer)}{unit}.")
     for distractor in question.distractors:
-        if abs(value - distractor.value) <= question.tolerance + _FLOAT_SLACK * max(1.0, abs(distractor.value)):
+        if _close(value, distractor.value, question.tolerance):
             return Result(False, 0.0, distractor.feedback)
     direction = "high" if value > question.answer else "low"
     return Result(False, 0.0, f"Not quite: {_format_number(value)}{unit} is too {direction}.")
@@ -214,6 +214,10 @@ def _option_index(question: Question, response: Any) -> int:
     if not 0 <= response < len(question.options):
         raise InvalidResponse(f"There is no option {response}; this question has {len(question.options)}.")
     return response
+
+
+def _close(value: float, target: float, tolerance: float) -> bool:
+    return abs(value - target) <= tolerance + _FLOAT_SLACK * max(1.0, abs(target))
 
 
 def _format_number(value: float) -> str:

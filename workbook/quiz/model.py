@@ -293,8 +293,10 @@ def _parse_true_false(raw: dict) -> tuple[dict, list[str]]:
     if not isinstance(feedback_raw, dict):
         problems.append("feedback: must be a mapping {true: ..., false: ...}")
     else:
+        given = set()  # YAML reads the keys `true:` and `false:` as booleans; "true" quoted also works
         for key, value in feedback_raw.items():
             choice = {"true": True, "false": False}.get(str(key).lower())
+            given.add(choice)
             if choice is None:
                 problems.append(f"feedback: unknown key {key!r}; use true and false")
             elif not _is_text(value):
@@ -302,7 +304,7 @@ def _parse_true_false(raw: dict) -> tuple[dict, list[str]]:
             else:
                 feedback[choice] = value.strip()
         for choice in (True, False):
-            if choice not in feedback and not any(p.startswith(f"feedback.{str(choice).lower()}") for p in problems):
+            if choice not in given:
                 problems.append(f"feedback: missing the feedback for {str(choice).lower()}")
     return {"answer": raw["answer"], "feedback": feedback}, problems
 
@@ -460,7 +462,8 @@ _TYPE_PARSERS = {
 
 def _check_keys(item: dict, required: set[str], optional: set[str], where: str) -> list[str]:
     problems = [f"{where}: missing field {key!r}" for key in sorted(required - item.keys())]
-    problems += [f"{where}: unknown field {key!r}" for key in sorted(set(item) - required - optional, key=str)]
+    unknown = sorted(set(item) - required - optional, key=str)
+    problems += [f"{where}: unknown field {key!r}" for key in unknown]
     return problems
 
 

@@ -55,9 +55,12 @@ def distractor_responses(question: Question) -> list[tuple[str, Any, str | None]
             for j in range(i + 1, len(pairs)):
                 if pairs[i].right != pairs[j].right:
                     swapped = dict(key, **{pairs[i].left: pairs[j].right, pairs[j].left: pairs[i].right})
-                    cases.append((f"{pairs[i].left!r} and {pairs[j].left!r} swapped", swapped, pairs[i].feedback))
+                    label = f"{pairs[i].left!r} and {pairs[j].left!r} swapped"
+                    cases.append((label, swapped, pairs[i].feedback))
+        first = pairs[0]
         for extra in question.extra_right:
-            cases.append((f"{pairs[0].left!r} → extra {extra!r}", dict(key, **{pairs[0].left: extra}), pairs[0].feedback))
+            response = dict(key, **{first.left: extra})
+            cases.append((f"{first.left!r} → extra {extra!r}", response, first.feedback))
     elif question.type == "ordering":
         items = list(question.items)
         cases.append(("reversed", items[::-1], question.feedback))

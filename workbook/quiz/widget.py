@@ -136,7 +136,8 @@ class QuestionCard(widgets.VBox):
             self.feedback,
             self.explanation,
         ]
-        super().__init__(children, layout=widgets.Layout(border="1px solid #ccc", padding="8px", margin="6px 0"))
+        card_layout = widgets.Layout(border="1px solid #ccc", padding="8px", margin="6px 0")
+        super().__init__(children, layout=card_layout)
 
     def submit(self) -> Result | None:
         """Grade the current answer, show feedback and the explanation, and record the attempt."""
@@ -160,7 +161,8 @@ class QuestionCard(widgets.VBox):
                 note = f" <small>(not saved to your progress: {html.escape(str(exc))})</small>"
         mark = "✅ Correct" if result.correct else f"❌ Not yet — score {_number(result.score)}"
         self.feedback.value = f"<b>{mark}</b>{render_markdown(result.feedback.replace(chr(10), chr(10) * 2))}"
-        self.explanation.value = f"<details open><summary>Why</summary>{render_markdown(self.question.explanation)}</details>"
+        why = render_markdown(self.question.explanation)
+        self.explanation.value = f"<details open><summary>Why</summary>{why}</details>"
         self.status.value = f"attempt {self.attempts}{note}"
         self.answer_input.set_enabled(False)
         self.submit_button.disabled = True
