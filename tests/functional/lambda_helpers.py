@@ -24,12 +24,20 @@ def make_zip(code: str, filename: str = "handler.py", extra: dict[str, str] | No
     return buffer.getvalue()
 
 
-def create_role(sb, name: str = "lambda-exec") -> str:
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def create_role(sb, name: str = "lambda-exec", policy: dict | None = ALLOW_ALL) -> str:
+    """A role Lambda may assume; by default its inline policy allows everything."""
     iam = sb.client("iam")
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
-        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+        pass
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    if policy is not None:
+        iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(policy))
+    return arn
 
 
 def create_function(sb, name: str, code: str, handler: str = "handler.handler", **kwargs) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -20,7 +21,8 @@ class CodeCache:
         self._locks: dict[str, threading.Lock] = {}
 
     def unpack(self, kind: str, sha: str, zip_bytes: bytes) -> str:
-        target = os.path.join(self.root, kind, sha or "empty")
+        # CodeSha256 is base64 (may contain "/"): name the folder by a hex digest of it instead.
+        target = os.path.join(self.root, kind, hashlib.sha256((sha or "").encode()).hexdigest()[:32])
         if os.path.isdir(target):
             return target
         with self._lock:

@@ -1,0 +1,131 @@
+"""A handler can't hurt the kernel: crashes cost one runtime, and the next invoke works."""
+
+import os
+
+import psutil
+import pytest
+
+from .lambda_helpers import create_function, invoke, make_zip
+
+CRASHERS = {
+    "os_exit": ("import os\n", "os._exit(3)", "Runtime exited with error: exit status 3"),
+    "sys_exit_0": ("import sys\n", "sys.exit(0)", "Runtime exited without providing a reason"),
+    "sys_exit_1": ("import sys\n", "sys.exit(1)", "Runtime exited with error: exit status 1"),
+    "segfault": ("import ctypes\n", "ctypes.string_at(0)", "Runtime exited with error: signal: segmentation fault"),
+    "memory": ("", "data = b'x' * (400 * 1024 * 1024)", "Runtime exited with error: signal: killed"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CRASHERS))
+def test_runtime_exit_is_reported_and_the_next_invoke_works(sb, kind):
+    """Do os._exit, sys.exit, a segfault and memory past MemorySize give Runtime.ExitError, then recover?"""
+    imports, crash, reason = CRASHERS[kind]
+    code = imports + "def handler(event, context):\n    if event.get('crash'):\n        " + crash + "\n    return 'alive'\n"
+    create_function(sb, "crashy", code, MemorySize=128)
+    assert invoke(sb, "crashy", {})["Payload"] == "alive"
+    response = invoke(sb, "crashy", {"crash": True}, LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert response["FunctionError"] == "Unhandled"
+    assert response["Payload"] == {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+    assert response["Log"].splitlines()[-1].endswith("\tStatus: error\tError Type: Runtime.ExitError")
+    assert invoke(sb, "crashy", {})["Payload"] == "alive"
+
+
+def test_printing_100_mb_is_capped(sb):
+    """Does printing 100 MB still answer, with the captured log capped and a note?"""
+    create_function(
+        sb,
+        "chatty",
+        "import sys\ndef handler(event, context):\n    line = 'y' * 1023 + '\\n'\n"
+        "    for _ in range(100 * 1024):\n        sys.stdout.write(line)\n    return 'done'\n",
+        Timeout=30,
+    )
+    response = invoke(sb, "chatty", LogType="Tail")
+    assert response["Payload"] == "done"
+    assert "[workbook] log truncated:" in response["Log"]
+    assert invoke(sb, "chatty")["Payload"] == "done"
+
+
+def test_background_thread_outlives_the_invoke(sb):
+    """Does a thread still running after the handler returns leave the environment usable?"""
+    create_function(
+        sb,
+        "threads",
+        "import threading, time\ndef handler(event, context):\n"
+        "    threading.Thread(target=time.sleep, args=(30,)).start()\n    return 'ok'\n",
+    )
+    assert invoke(sb, "threads")["Payload"] == "ok"
+    response = invoke(sb, "threads", LogType="Tail")
+    assert response["Payload"] == "ok"
+    assert "Init Duration" not in response["Log"]
+
+
+def test_handler_deleting_its_own_function(sb):
+    """Can a handler delete its own function and still answer?"""
+    create_function(
+        sb,
+        "selfdestruct",
+        "import boto3\ndef handler(event, context):\n"
+        # Plain (non-role) keys: this test is about the runtime, not the execution role's permissions.
+        "    lam = boto3.client('lambda', aws_access_key_id='AKIAEXAMPLEEXAMPLE00', aws_secret_access_key='x')\n"
+        "    lam.delete_function(FunctionName=context.function_name)\n    return 'bye'\n",
+    )
+    assert invoke(sb, "selfdestruct")["Payload"] == "bye"
+    lam = sb.client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke(FunctionName="selfdestruct")
+    create_function(sb, "selfdestruct", "def handler(e, c):\n    return 'again'\n")
+    assert invoke(sb, "selfdestruct")["Payload"] == "again"
+
+
+def _workers():
+    return [p for p in psutil.Process().children(recursive=True) if "bootstrap.py" in " ".join(p.cmdline())]
+
+
+def test_reset_reaps_every_worker_and_temp_dir(sb):
+    """Does sb.reset() end every worker process and delete the environments' temp dirs?"""
+    create_function(sb, "reaped", "import os\ndef handler(e, c):\n    return os.environ['TMPDIR']\n")
+    tmpdir = invoke(sb, "reaped")["Payload"]
+    assert os.path.isdir(tmpdir)
+    assert _workers()
+    sb.reset()
+    psutil.wait_procs(_workers(), timeout=5)
+    assert _workers() == []
+    assert not os.path.exists(tmpdir)
+
+
+def test_worker_exits_when_its_parent_dies(tmp_path):
+    """Does a worker exit by itself when the process that started it is killed?"""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import json, sys
+            from workbook import sandbox
+            sys.path.insert(0, sys.argv[1])
+            from tests.functional.lambda_helpers import create_function, invoke
+            sb = sandbox.start()
+            create_function(sb, "orphan", "import os, time\\ndef handler(e, c):\\n    return os.getpid()\\n")
+            print(invoke(sb, "orphan")["Payload"], flush=True)
+            import time
+            time.sleep(60)
+            """
+        )
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parent = subprocess.Popen([sys.executable, str(script), root], stdout=subprocess.PIPE, cwd=root)
+    try:
+        worker_pid = int(parent.stdout.readline())
+        assert psutil.pid_exists(worker_pid)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not psutil.pid_exists(worker_pid) or psutil.Process(worker_pid).status() == psutil.STATUS_ZOMBIE
