@@ -18,9 +18,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
+# Jupyter refuses to start as root unless told to; containers and CI machines often run as root.
+ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 ## lab: start JupyterLab on the welcome notebook (LAB_ARGS=--no-browser for a headless server)
+# root_dir=. keeps labs/ and solutions/ in the file browser (given a file, Jupyter roots at its folder).
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00-welcome.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab notebooks/00-welcome.ipynb --ServerApp.root_dir=. $(ROOT_ARGS) $(LAB_ARGS)
 
 ## test: unit, functional and notebook tests, in parallel
 test: $(STAMP)
