@@ -27,7 +27,7 @@ _install_lock = threading.Lock()
 _installed = False
 
 
-def dimension_sets(function_name: str, resource: str | None, executed_version: str | None) -> list[list[dict]]:
+def dimension_sets(function_name: str, resource: str | None, executed_version: str | None) -> list:
     """The dimension sets one invocation of ``resource`` reports under."""
     if not resource or resource in (function_name, f"{function_name}:$LATEST"):
         resource = function_name
@@ -67,7 +67,11 @@ def publish(
     if throttled:
         values = [("Throttles", 1.0, "Count")]
     else:
-        values = [("Invocations", 1.0, "Count"), ("Errors", 1.0 if error else 0.0, "Count"), ("Throttles", 0.0, "Count")]
+        values = [
+            ("Invocations", 1.0, "Count"),
+            ("Errors", 1.0 if error else 0.0, "Count"),
+            ("Throttles", 0.0, "Count"),
+        ]
         if duration_ms is not None:
             values.append(("Duration", float(duration_ms), "Milliseconds"))
     sets = dimension_sets(function_name, resource, executed_version)
@@ -80,7 +84,8 @@ def publish(
     ]
     if concurrent_executions is not None:
         data += [
-            MetricDatum(NAMESPACE, "ConcurrentExecutions", float(concurrent_executions), dimensions, now, "Count")
+            MetricDatum(NAMESPACE, "ConcurrentExecutions", float(concurrent_executions), dimensions, now,
+                        "Count")
             for dimensions in sets[1:3]
         ]
     cloudwatch_backends[account_id][region].metric_data.extend(data)
@@ -119,7 +124,7 @@ def install_exact_statistics() -> None:
             wanted = getattr(_exact, "dimensions", None)
             if wanted is None:
                 return every
-            return [md for md in every if _key({"Name": d.name, "Value": d.value} for d in md.dimensions) == wanted]
+            return [md for md in every if frozenset((d.name, d.value) for d in md.dimensions) == wanted]
 
         CloudWatchBackend.get_metric_statistics = get_metric_statistics
         CloudWatchBackend.get_all_metrics = get_all_metrics

@@ -57,7 +57,8 @@ class ProvisionedConcurrencyConfigNotFound(LambdaClientError):
 
     def __init__(self) -> None:
         super().__init__(
-            "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function"
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function",
         )
 
 
@@ -104,10 +105,12 @@ def _qualified_arn(backend, function_name: str, qualifier: str) -> str:
 # ---------------------------------------------------------------- the operations
 
 
-def _resolve(backend, function_name_or_arn: str, qualifier: str | None, latest_message: str) -> tuple[str, str]:
+def _resolve(backend, function_name_or_arn: str, qualifier: str | None, latest_message: str):
     """The function's name and the version the qualifier stands for; API errors as AWS raises them."""
     if not qualifier:
-        raise ValidationError("Value null at 'qualifier' failed to satisfy constraint: Member must not be null")
+        raise ValidationError(
+            "Value null at 'qualifier' failed to satisfy constraint: Member must not be null"
+        )
     function_name = backend.get_function(function_name_or_arn).function_name
     if qualifier == "$LATEST":
         raise InvalidParameterValueException(latest_message)
@@ -128,8 +131,8 @@ def _status(backend, config: ProvisionedConfig) -> dict:
     if probe is None:  # nothing to wait for: no runtime prepares environments
         allocated = config.requested
     else:
-        allocated = min(int(probe(backend.account_id, backend.region_name, config.function_name, config.qualifier)),
-                        config.requested)
+        ready = probe(backend.account_id, backend.region_name, config.function_name, config.qualifier)
+        allocated = min(int(ready), config.requested)
     return {
         "RequestedProvisionedConcurrentExecutions": config.requested,
         "AvailableProvisionedConcurrentExecutions": allocated,
@@ -154,9 +157,11 @@ def put(backend, function_name_or_arn: str, qualifier: str | None, count) -> dic
                 continue
             if not qualifier.isdigit() and other == version:
                 raise ResourceConflict(
-                    "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version"
+                    "Alias can't be used for Provisioned Concurrency configuration "
+                    "on an already Provisioned version"
                 )
-            if qualifier.isdigit() and not other.isdigit() and _alias_version(backend, name, other) == version:
+            pointed_at = not other.isdigit() and _alias_version(backend, name, other) == version
+            if qualifier.isdigit() and pointed_at:
                 raise ResourceConflict("Version is pointed by a Provisioned Concurrency alias")
         config = ProvisionedConfig(function_name, qualifier, count, _lambda_date())
         store[(function_name, qualifier)] = config
@@ -227,7 +232,7 @@ def _forget(backend, function_name: str, qualifiers=None) -> None:
     """Drop configurations whose version or alias went away, telling the listeners."""
     with _lock:
         store = _store(backend)
-        gone = [key for key in store if key[0] == function_name and (qualifiers is None or key[1] in qualifiers)]
+        gone = [k for k in store if k[0] == function_name and (qualifiers is None or k[1] in qualifiers)]
         versions = {key: (key[1] if key[1].isdigit() else _alias_version(backend, *key)) for key in gone}
         for key in gone:
             del store[key]
@@ -256,8 +261,9 @@ class _Operations:
 
     def list_provisioned_concurrency_configs(self):
         max_items = self.querystring.get("MaxItems", [None])[0]
-        result = list_configs(self.backend, self._pc_function_name(), self.querystring.get("Marker", [None])[0],
-                              int(max_items) if max_items else None)
+        marker = self.querystring.get("Marker", [None])[0]
+        max_items = int(max_items) if max_items else None
+        result = list_configs(self.backend, self._pc_function_name(), marker, max_items)
         return 200, {}, json.dumps(result)
 
     def _pc_function_name(self) -> str:
