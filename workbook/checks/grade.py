@@ -112,12 +112,12 @@ def write_csv(results: list[dict], target: str | Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for result in results:
+            where = {"notebook": result["notebook"], "module": result["module"]}
             if not result["steps"]:
-                writer.writerow({"notebook": result["notebook"], "module": result["module"],
-                                 "status": "not graded", "passed": False, "feedback": result["error"]})  # fmt: skip
+                not_graded = {"status": "not graded", "passed": False, "feedback": result["error"]}
+                writer.writerow({**where, **not_graded})
             for step in result["steps"]:
-                row = {key: step.get(key) for key in CSV_COLUMNS}
-                writer.writerow({**row, "notebook": result["notebook"], "module": result["module"]})
+                writer.writerow({**{key: step.get(key) for key in CSV_COLUMNS}, **where})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,8 @@ class Report:
         done = sum(o.passed for o in counted)
         if not self.outcomes:
             return "nothing to check"
+        if len(self.outcomes) == 1:
+            return self.outcomes[0].status.label
         if all(o.status is Status.ERROR for o in self.outcomes):
             return "could not check"
         if self.passed:

@@ -274,7 +274,7 @@ def _explain_error(result, handler: str) -> str:
         return f"{message}. Handler {handler!r} makes Lambda import {module}.py: is it at the top of the zip?"
     if kind == "Runtime.HandlerNotFound":
         return f"{message}. The Handler {handler!r} needs a function named {function} in {module}.py."
-    return f"{message}. Try the event in a cell of your own and read the log."
+    return f"{message}. Invoke it yourself with LogType='Tail' and read the traceback in the log."
 
 
 def _as_text(value) -> str:
