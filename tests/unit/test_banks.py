@@ -5,6 +5,7 @@ The count tests (questions per module, total, types used) are the bar the course
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -94,3 +95,42 @@ def test_course_has_enough_questions():
 def test_every_question_type_is_used():
     """Is each of the seven question types used at least once across the banks?"""
     assert set(TYPES) - {q.type for _, q in QUESTIONS} == set()
+
+
+def _secrets(question) -> list[str]:
+    """Texts the page must not receive before a submission (long enough not to occur by chance)."""
+    texts = [question.explanation]
+    texts += [option.feedback for option in question.options]
+    texts += [pair.feedback for pair in question.pairs]
+    texts += [distractor.feedback for distractor in question.distractors]
+    if isinstance(question.feedback, dict):
+        texts += list(question.feedback.values())
+    elif question.feedback:
+        texts.append(question.feedback)
+    return [text for text in texts if len(text) >= 20 and text not in question.prompt]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_widget_state_holds_no_key(path, tmp_path, monkeypatch):
+    """Shown as widgets, does the bank send no correct flag, feedback or explanation to the page?"""
+    from workbook.quiz.widget import front_end_state, show
+
+    monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path))
+    view = show(path.stem, bank_dir=path.parent, record=False)
+    states = front_end_state(view)
+    assert not any("correct" in state for state in states)
+    text = json.dumps(states, ensure_ascii=False, default=str)
+    leaked = [(q.id, secret[:40]) for q in view.bank.questions for secret in _secrets(q) if secret in text]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_keyed_answers_can_be_given_through_the_widgets(path, tmp_path, monkeypatch):
+    """Can every question's keyed answer be entered in its widgets, and is it graded correct there?"""
+    from workbook.quiz.widget import show
+
+    monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path))
+    view = show(path.stem, bank_dir=path.parent, record=False)
+    wrong = [card.question.id for card in view.cards if not card.answer(keyed_response(card.question)).correct]
+    assert wrong == []
+    assert view.score == len(view.cards)

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import pytest
 
 from workbook import progress, quiz
+from workbook.quiz.widget import front_end_state as widget_state
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "quizzes"
 
@@ -25,25 +26,9 @@ def show(ids=None, **kwargs):
     return quiz.show("90-sample", ids, bank_dir=FIXTURES, **kwargs)
 
 
-def all_widgets(root: widgets.Widget) -> list[widgets.Widget]:
-    """Every widget reachable from root through its traits (children, layout, style, …)."""
-    seen: dict[str, widgets.Widget] = {}
-    stack = [root]
-    while stack:
-        widget = stack.pop()
-        if widget.model_id in seen:
-            continue
-        seen[widget.model_id] = widget
-        for name in widget.keys:
-            value = getattr(widget, name)
-            values = value if isinstance(value, (list, tuple)) else [value]
-            stack += [v for v in values if isinstance(v, widgets.Widget)]
-    return list(seen.values())
-
-
 def front_end_state(root: widgets.Widget) -> str:
     """Everything the page receives about these widgets, as one JSON text (model ids left out)."""
-    state = json.dumps([w.get_state() for w in all_widgets(root)], default=str)
+    state = json.dumps(widget_state(root), default=str)
     return re.sub(r"IPY_MODEL_[0-9a-f]+", "IPY_MODEL", state)
 
 
@@ -196,3 +181,14 @@ def test_state_inspection_sees_feedback_once_submitted():
     card.answer_input.widget.value = 0
     card.submit_button.click()
     assert "Yes, module name then function name." in front_end_state(card)
+
+
+@pytest.mark.parametrize("question_id", [q.id for q in quiz.load_bank("90-sample", FIXTURES).questions])
+def test_keyed_answer_through_the_widgets_is_correct(question_id):
+    """Can the keyed answer of each type be given through its widgets (ordering by ↑ clicks) and pass?"""
+    from workbook.quiz.selftest import keyed_response
+
+    card = show([question_id]).cards[0]
+    result = card.answer(keyed_response(card.question))
+    assert result is not None and result.correct
+    assert progress.attempts()[-1]["correct"] is True

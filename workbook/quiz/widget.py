@@ -12,6 +12,7 @@ Example (end a notebook cell with it)::
 
 from __future__ import annotations
 
+import functools
 import html
 import random
 from collections.abc import Callable, Sequence
@@ -57,11 +58,19 @@ def show(
 
 def render_markdown(text: str) -> str:
     """Markdown (with fenced code blocks and tables) as HTML; raw HTML in the text is shown as text."""
-    try:
-        import mistune
-    except ImportError:  # shipped with JupyterLab (nbconvert); fall back to the plain text
+    convert = _markdown()
+    if convert is None:
         return f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"
-    return mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])(text)
+    return convert(text)
+
+
+@functools.cache
+def _markdown():
+    try:
+        import mistune  # installed with JupyterLab (nbconvert depends on it)
+    except ImportError:
+        return None
+    return mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
 
 
 class QuizView(widgets.VBox):
@@ -171,6 +180,18 @@ class QuestionCard(widgets.VBox):
             self.on_scored(self.question, result)
         return result
 
+    def answer(self, response) -> Result | None:
+        """Fill in ``response`` (in the format `grade` takes) through the widgets, then Submit.
+
+        Example::
+
+            view = quiz.show("02-handlers")
+            view.cards[0].answer(1)
+        """
+        self.answer_input.set_response(response)
+        self.submit_button.click()
+        return self.result
+
     def try_again(self) -> None:
         """Hide the feedback and let the learner change the answer and submit again."""
         self.feedback.value = ""
@@ -180,7 +201,7 @@ class QuestionCard(widgets.VBox):
         self.try_again_button.layout.display = "none"
 
 
-# --- one input per question type: .widget, .response(), .set_enabled() ----------------------------------
+# --- one input per question type: .widget, .response(), .set_response(), .set_enabled() -----------------
 
 
 class _ChoiceInput:
@@ -197,6 +218,9 @@ class _ChoiceInput:
 
     def response(self):
         return self.widget.value
+
+    def set_response(self, response) -> None:
+        self.widget.value = response
 
     def set_enabled(self, enabled: bool) -> None:
         self.widget.disabled = not enabled
@@ -218,6 +242,10 @@ class _MultipleInput:
 
     def response(self):
         return sorted(index for index, box in self.checkboxes if box.value)
+
+    def set_response(self, response) -> None:
+        for index, box in self.checkboxes:
+            box.value = index in set(response)
 
     def set_enabled(self, enabled: bool) -> None:
         for _, box in self.checkboxes:
@@ -242,6 +270,10 @@ class _MatchingInput:
 
     def response(self):
         return {left: box.value for left, box in self.dropdowns.items()}
+
+    def set_response(self, response) -> None:
+        for left, box in self.dropdowns.items():
+            box.value = response.get(left)
 
     def set_enabled(self, enabled: bool) -> None:
         for box in self.dropdowns.values():
@@ -279,6 +311,12 @@ class _OrderingInput:
     def response(self):
         return list(self.order)
 
+    def set_response(self, response) -> None:
+        """Reach ``response`` by clicking ↑ and ↓, as a learner would."""
+        for target, item in enumerate(response):
+            while self.order.index(item) > target:
+                self.buttons[2 * self.order.index(item)].click()  # that row's ↑
+
     def set_enabled(self, enabled: bool) -> None:
         for button in self.buttons:
             button.disabled = not enabled
@@ -300,6 +338,9 @@ class _TextInput:
     def response(self):
         return self.text.value
 
+    def set_response(self, response) -> None:
+        self.text.value = str(response)
+
     def set_enabled(self, enabled: bool) -> None:
         self.text.disabled = not enabled
 
@@ -317,3 +358,20 @@ _INPUTS = {
 
 def _number(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def front_end_state(root: widgets.Widget) -> list[dict]:
+    """The state of every widget reachable from ``root``: all that the page (and a saved notebook's
+    widget metadata) ever receives. Tests use it to check that no answer key is in there."""
+    seen: dict[str, dict] = {}
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        if widget.model_id in seen:
+            continue
+        seen[widget.model_id] = widget.get_state()
+        for name in widget.keys:
+            value = getattr(widget, name)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            stack += [v for v in values if isinstance(v, widgets.Widget)]
+    return list(seen.values())
