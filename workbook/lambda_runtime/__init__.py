@@ -41,6 +41,7 @@ def install(endpoint_url: str, region: str) -> Runtime:
     runtime = Runtime(endpoint_url, region, idle_timeout=_settings["idle_timeout"])
     _enforce_roles()
     _watch_provisioned_concurrency()
+    _exact_metrics()
     moto_patch.activate(runtime)
     original_close = runtime.close
 
@@ -121,11 +122,22 @@ def _enforce_roles() -> None:
     iam.install_role_enforcement()
 
 
+def _exact_metrics() -> None:
+    try:
+        from . import metrics
+    except ImportError:
+        return
+    install = getattr(metrics, "install_exact_statistics", None)
+    if install is not None:
+        install()
+
+
 def _watch_provisioned_concurrency() -> None:
     try:
         from . import provisioned
     except ImportError:
         return
+    provisioned.install()
     if _on_provisioned not in provisioned.listeners:
         provisioned.listeners.append(_on_provisioned)
     provisioned.allocation_probe = _provisioned_ready
