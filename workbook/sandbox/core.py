@@ -7,7 +7,7 @@ import threading
 
 import boto3
 
-from . import banner
+from . import banner, managed_policies
 from .isolation import ACCOUNT_ID, IsolatedEnvironment
 from .server import LoopbackMotoServer
 
@@ -34,6 +34,7 @@ class Sandbox:
     def __init__(self, region: str = DEFAULT_REGION):
         self.region = region
         self.account_id = ACCOUNT_ID
+        managed_policies.install()
         try:
             self._server = LoopbackMotoServer()
         except OSError as exc:
