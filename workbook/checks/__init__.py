@@ -128,7 +128,7 @@ def hint(module: str, step_id: str, n: int = 1) -> Note:
     except (UnknownLab, KeyError) as exc:
         return Note("No hint", _message(exc))
     total = len(the_step.hints)
-    shown = min(max(1, int(n)), total) if total else 0
+    shown = min(max(1, int(n) if str(n).isdigit() else 1), total) if total else 0
     heading = f"Hint {shown} of {total} · {the_step.title}" if total else f"Hint · {the_step.title}"
     return Note(heading, the_step.hint(n))
 

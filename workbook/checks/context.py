@@ -18,7 +18,8 @@ from botocore.config import Config
 from . import iam_policies, lambda_logs
 from .model import NotAttempted
 
-_CONFIG = Config(connect_timeout=5, read_timeout=120, retries={"max_attempts": 2, "mode": "standard"})
+# One attempt only: the sandbox is local, and retrying an invoke would run the learner's handler twice.
+_CONFIG = Config(connect_timeout=5, read_timeout=120, retries={"total_max_attempts": 1, "mode": "standard"})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 

@@ -116,7 +116,7 @@ class Step:
         """Hint number ``n`` (1 = gentlest); past the last hint, that hint and a pointer to the solution."""
         if not self.hints:
             return f"No hints for this step. `checks.solution({self.module!r}, {self.id!r})` shows one way."
-        n = max(1, int(n))
+        n = max(1, int(n) if str(n).isdigit() else 1)
         if n <= len(self.hints):
             return self.hints[n - 1]
         return (
