@@ -232,6 +232,11 @@ def test_report_converts_to_a_dataframe(demo):
     assert frame.loc[0, "result"] == "✓ self-check passed"
 
 
+def test_lab_names_lists_the_registered_labs(demo):
+    """Does checks.lab_names() list every lab with checks, the pilot included?"""
+    assert {"01-serverless-concepts", DEMO} <= set(checks.lab_names())
+
+
 def test_two_steps_with_the_same_id_are_refused():
     """Does declaring a step id twice fail when the lab module is imported?"""
     lab = Lab("98-twice", "Twice")

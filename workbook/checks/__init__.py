@@ -34,7 +34,7 @@ __all__ = [
     "Status",
     "Step",
     "hint",
-    "labs",
+    "lab_names",
     "results",
     "results_json",
     "run",
@@ -47,12 +47,12 @@ __all__ = [
 _remembered: dict[tuple[str, str], tuple[tuple, dict]] = {}
 
 
-def labs() -> list[str]:
+def lab_names() -> list[str]:
     """Which labs have checks?
 
     Example::
 
-        checks.labs()   # ['01-serverless-concepts', ...]
+        checks.lab_names()   # ['01-serverless-concepts', ...]
     """
     return sorted(all_labs())
 
