@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -55,7 +56,7 @@ def progress_main(argv: list[str]) -> int:
         if table.empty:
             print(f"No attempts for module {args.module!r}.")
             return 1
-        print(_text(table.drop(columns=["learner", "module"])))
+        print(_text(table.drop(columns=["learner", "module"]).round(2)))
         return 0
     table = summary(records)
     table["first_try_accuracy"] = [f"{value:.0%}" for value in table["first_try_accuracy"]]
@@ -71,7 +72,10 @@ def report_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     frame = attempts_frame(_read(args.log))
     if args.csv is None:
-        frame.to_csv(sys.stdout, index=False)
+        try:
+            frame.to_csv(sys.stdout, index=False)
+        except BrokenPipeError:  # `report | head`
+            sys.stdout = open(os.devnull, "w")  # so Python exits quietly
         return 0
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.csv, index=False)

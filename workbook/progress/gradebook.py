@@ -159,6 +159,9 @@ def plot_first_try_accuracy(questions: pd.DataFrame, path: Path) -> Path:
     axes = figure.add_subplot()
     colours = ["#c0392b" if v < 0.5 else "#e67e22" if v < 0.8 else "#27ae60" for v in values]
     axes.barh(range(len(values)), values, color=colours)
+    for row, (value, learners) in enumerate(zip(values, questions["learners"], strict=True)):
+        # a label on every bar, so a question nobody got right (a bar of length 0) is still visible
+        axes.text(min(value, 0.82) + 0.01, row, f"{value:.0%} of {learners}", va="center", fontsize=7)
     axes.set_yticks(range(len(values)), labels, fontsize=8)
     axes.invert_yaxis()  # hardest first, at the top
     axes.set_xlim(0, 1)
