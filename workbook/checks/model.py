@@ -42,7 +42,7 @@ class Status(str, enum.Enum):
 
     @property
     def symbol(self) -> str:
-        return {"passed": "✓", "failed": "✗", "not_attempted": "…", "error": "⚠"}[self.value]
+        return {"passed": "✓", "failed": "✗", "not_attempted": "○", "error": "⚠"}[self.value]
 
     @property
     def label(self) -> str:

@@ -99,7 +99,7 @@ class Report:
 
     def _repr_html_(self) -> str:
         rows = "".join(_html_row(o) for o in self.outcomes)
-        colour = _COLOURS[Status.PASSED] if self.passed else "#24292f"
+        colour = _COLOURS[Status.PASSED] if self.passed else "inherit"
         return (
             '<div class="workbook-checks">'
             f'<p style="margin:0 0 .4em 0"><b>{html.escape(self.title)}</b> '
