@@ -35,6 +35,7 @@ REINSTALL_HINT = "run `make lab` from the repository (it reinstalls requirements
 # Imported by the notebooks; what we can still check when there is no requirements.txt to read.
 CORE_MODULES = ("boto3", "botocore", "moto", "nbformat", "ipywidgets", "jupyterlab", "yaml", "pandas")
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
 
 
 @dataclass
@@ -163,7 +164,17 @@ def check_endpoint(sb) -> CheckResult:
             f"{sb.endpoint_url} is not a loopback address",
             "report this to your instructor: the sandbox must only listen on 127.0.0.1",
         )
-    account = sb.client("sts").get_caller_identity()["Account"]
+    try:
+        account = sb.client("sts").get_caller_identity()["Account"]
+    except Exception as exc:
+        proxies = [name for name in PROXY_VARIABLES if os.environ.get(name)]
+        fix = "restart your terminal and run the doctor again; if it keeps failing, ask for help"
+        if proxies:
+            fix = (
+                f"{', '.join(proxies)} is set, and sandbox calls go to that proxy: "
+                "`export NO_PROXY=127.0.0.1,localhost` (Windows: `set NO_PROXY=...`) before starting Jupyter"
+            )
+        return failed("Sandbox endpoint", f"a call to the sandbox failed ({type(exc).__name__}: {exc})", fix)
     if account != sb.account_id:
         return failed(
             "Sandbox endpoint",
