@@ -172,14 +172,14 @@ def invoke(aws, log=None):
         )
     start = lambda_logs.platform_lines(log, "START")
     reports = lambda_logs.platform_lines(log, "REPORT")
-    if not start or not reports:
-        missing = " and ".join(kind for kind, lines in (("START", start), ("REPORT", reports)) if not lines)
+    if not reports:  # START alone may be missing: LogResult keeps only the last 4 KB of a long log
+        missing = "REPORT" if start else "START and REPORT"
         raise Failed(
             f"the text you passed has no {missing} line. Pass the decoded LogResult of an invoke made with "
             "LogType='Tail' (not the Payload)."
         )
     request_id = lambda_logs.request_id(reports[-1])
-    if request_id != lambda_logs.request_id(start[0]):
+    if start and request_id != lambda_logs.request_id(start[-1]):
         raise Failed("the START and REPORT lines carry different request ids: pass one invocation's log.")
     aws.function(FUNCTION)
     known = {r.get("RequestId") for r in aws.reports(FUNCTION)}
