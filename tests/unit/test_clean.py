@@ -178,6 +178,15 @@ def test_a_missing_path_is_a_clear_error(tmp_path, capsys):
     assert "no such file or folder" in capsys.readouterr().err
 
 
+def test_a_broken_notebook_is_reported_not_a_traceback(tmp_path, messy, capsys):
+    """Is a file that is not valid notebook JSON named as unreadable (exit 1) while the others are still cleaned?"""
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json")
+    assert clean.main([str(tmp_path)]) == 1
+    assert f"{broken} cannot be read as a notebook" in capsys.readouterr().err
+    assert clean.unclean_reasons(messy) == []
+
+
 def test_the_command_line_entry_point_cleans(messy):
     """Does `python -m workbook clean <file>` reach the cleaner through the CLI registry?"""
     from workbook.__main__ import main

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.check:
-        unclean = {path: unclean_reasons(path) for path in notebooks}
+        unclean = {path: _reasons_or_read_error(path) for path in notebooks}
         unclean = {path: reasons for path, reasons in unclean.items() if reasons}
         if not unclean:
             print(f"{len(notebooks)} notebook(s) clean.")
@@ -148,8 +148,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fix them all with `{FIX_COMMAND}`.")
         return 1
 
-    changed = [path for path in notebooks if clean_file(path)]
-    for path in changed:
-        print(f"cleaned {path}")
+    changed, unreadable = [], []
+    for path in notebooks:
+        try:
+            if clean_file(path):
+                changed.append(path)
+                print(f"cleaned {path}")
+        except ValueError as exc:  # nbformat's "not JSON" and validation errors are ValueErrors
+            unreadable.append(path)
+            print(f"error: {path} cannot be read as a notebook ({exc}); fix it by hand", file=sys.stderr)
     print(f"{len(changed)} of {len(notebooks)} notebook(s) changed.")
-    return 0
+    return 1 if unreadable else 0
+
+
+def _reasons_or_read_error(path: Path) -> list[str]:
+    try:
+        return unclean_reasons(path)
+    except ValueError as exc:
+        return [f"cannot be read as a notebook ({exc})"]
