@@ -224,3 +224,12 @@ def test_grade_accepts_a_plain_dict_question():
     question = {"id": "tf", "type": "true_false", "prompt": "p", "tags": ["t"], "explanation": "e",
                 "answer": False, "feedback": {True: "no", False: "yes"}}  # fmt: skip
     assert grade(question, False) == Result(True, 1.0, "yes")
+
+
+def test_options_can_be_given_by_their_text():
+    """Does a stored attempt (options by text) grade the same as the options' indices?"""
+    question = q("sync-invokers")
+    texts = [question.options[i].text for i in range(len(question.options)) if question.options[i].correct]
+    assert grade(question, texts) == grade(question, [i for i, o in enumerate(question.options) if o.correct])
+    with pytest.raises(InvalidResponse):
+        grade(question, ["no such option"])

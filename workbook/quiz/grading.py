@@ -7,7 +7,8 @@ Example::
     grade(question, 1)          # the option's index in the bank
     # Result(correct=True, score=1.0, feedback='...')
 
-Responses per type (see `quizzes/README.md`): single → option index; multiple → option indices;
+Responses per type (see `quizzes/README.md`): single → option index (or its text); multiple → option
+indices (or texts);
 true_false → True/False; matching → {left: right}; ordering → list of items; numeric → a number
 (or a text that parses as one); short_answer → a text.
 """
@@ -209,6 +210,11 @@ def parse_number(response: Any, unit: str = "") -> float:
 def _option_index(question: Question, response: Any) -> int:
     if response is None:
         raise InvalidResponse("Choose an option first.")
+    if isinstance(response, str):  # the option's text: how attempts are stored, so re-grading survives reordering
+        for index, option in enumerate(question.options):
+            if option.text == response:
+                return index
+        raise InvalidResponse(f"There is no option {response!r} in this question.")
     if isinstance(response, bool) or not isinstance(response, int):
         raise InvalidResponse("Choose an option by its number in the bank (0, 1, 2, …).")
     if not 0 <= response < len(question.options):

@@ -162,7 +162,8 @@ class QuestionCard(widgets.VBox):
         if self.record:
             try:
                 stored = progress.record(
-                    self.bank.module, self.question.id, response, result.correct, result.score,
+                    self.bank.module, self.question.id, _as_stored(self.question, response),
+                    result.correct, result.score,
                     kind="quiz", bank_version=self.bank.version, feedback=result.feedback,
                 )  # fmt: skip
                 self.attempts = stored["attempt"]
@@ -375,3 +376,12 @@ def front_end_state(root: widgets.Widget) -> list[dict]:
             values = value if isinstance(value, (list, tuple)) else [value]
             stack += [v for v in values if isinstance(v, widgets.Widget)]
     return list(seen.values())
+
+
+def _as_stored(question, response):
+    """Options are stored by their text, so an instructor's copy of a bank may reorder them."""
+    if question.type == "single":
+        return question.options[response].text
+    if question.type == "multiple":
+        return sorted(question.options[i].text for i in response)
+    return response
