@@ -212,7 +212,8 @@ def check_no_real_credentials(sb) -> CheckResult:
         return failed(
             "No real credentials",
             "; ".join(problems),
-            "do not set AWS variables after `sandbox.start()`; restart the kernel and report this to your instructor",
+            "do not set AWS variables after `sandbox.start()`; "
+            "restart the kernel and report this to your instructor",
         )
     return passed("No real credentials", "clients get the sandbox's fake keys; ~/.aws is hidden")
 
@@ -233,7 +234,9 @@ def check_lambda_runtime(sb) -> CheckResult:
     nonce = uuid.uuid4().hex
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
     }
     role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     try:
@@ -247,7 +250,8 @@ def check_lambda_runtime(sb) -> CheckResult:
         )
         try:
             with _quiet():
-                response = lam.invoke(FunctionName=function_name, Payload=json.dumps({"nonce": nonce}).encode())
+                payload = json.dumps({"nonce": nonce}).encode()
+                response = lam.invoke(FunctionName=function_name, Payload=payload)
             body = response["Payload"].read().decode("utf-8", "replace")
         finally:
             lam.delete_function(FunctionName=function_name)
@@ -342,7 +346,8 @@ def _run_safely(name: str, check: Callable[[], CheckResult]) -> CheckResult:
     try:
         return check()
     except Exception as exc:
-        return failed(name, f"{type(exc).__name__}: {exc}", "run the doctor again; if it keeps failing, ask for help")
+        fix = "run the doctor again; if it keeps failing, ask for help"
+        return failed(name, f"{type(exc).__name__}: {exc}", fix)
 
 
 # --- the report --------------------------------------------------------------------------------------

@@ -67,7 +67,12 @@ def what_is_unclean(nb: nbformat.NotebookNode) -> list[str]:
     counts = sum(1 for c in nb.cells if c.get("execution_count") is not None)
     notebook_keys = sorted(set(nb.metadata) - set(KEPT_NOTEBOOK_METADATA))
     cell_keys = sorted(
-        {key for c in nb.cells for key, value in c.metadata.items() if key not in KEPT_CELL_METADATA or not value}
+        {
+            key
+            for c in nb.cells
+            for key, value in c.metadata.items()
+            if key not in KEPT_CELL_METADATA or not value
+        }
     )
     reasons = []
     if outputs:
@@ -125,8 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m workbook clean",
         description="Strip outputs, execution counts, widget state and editor metadata from notebooks.",
     )
-    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/ labs/ solutions/)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 listing unclean notebooks")
+    parser.add_argument(
+        "paths", nargs="*", help="notebooks or folders (default: notebooks/ labs/ solutions/)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 listing unclean notebooks"
+    )
     args = parser.parse_args(argv)
 
     try:

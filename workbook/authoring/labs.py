@@ -108,7 +108,9 @@ def strip_solutions(source: str, cell_type: str = "code") -> str:
     for number, line in enumerate(source.splitlines(), start=1):
         if _is_begin(line, cell_type):
             if region_start is not None:
-                raise MarkerError(f"line {number}: a BEGIN SOLUTION inside the region opened on line {region_start}")
+                raise MarkerError(
+                    f"line {number}: a BEGIN SOLUTION inside the region opened on line {region_start}"
+                )
             region_start, region_indent, starter = number, line[: len(line) - len(line.lstrip())], []
         elif _is_end(line, cell_type):
             if region_start is None:
@@ -131,7 +133,7 @@ def strip_solutions(source: str, cell_type: str = "code") -> str:
 
 
 def header_cell(solution_name: str, with_id: bool = True) -> nbformat.NotebookNode:
-    """The first cell of every lab: it says the lab is generated, from which file, and how to regenerate it."""
+    """The first cell of every lab: generated, from which file, and how to regenerate it."""
     cell = nbformat.v4.new_markdown_cell(
         f"> **This lab is generated from `{solution_name}`.** Do not edit it in the repository: "
         "edit the solution, then run `make labs` (or `python -m workbook labs`) to regenerate it.\n"
@@ -231,7 +233,8 @@ def lab_drift(solutions_dir: Path, labs_dir: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     root = repo_root()
     parser = argparse.ArgumentParser(
-        prog="python -m workbook labs", description="Generate labs/NN-slug.ipynb from solutions/NN-slug.ipynb."
+        prog="python -m workbook labs",
+        description="Generate labs/NN-slug.ipynb from solutions/NN-slug.ipynb.",
     )
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if labs/ is out of date")
     parser.add_argument("--solutions", type=Path, default=root / "solutions", help="folder of lab sources")

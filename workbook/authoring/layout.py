@@ -88,9 +88,12 @@ def layout_problems(root: Path) -> list[str]:
             if path.name != slug + suffix:
                 problems.append(f"{shown}: expected a name like {folder}/NN-slug{suffix}")
             elif not _SLUG_SHAPE.match(slug):
-                problems.append(f"{shown}: {slug!r} is not shaped NN-slug (two digits, a dash, lower-case words)")
+                problems.append(
+                    f"{shown}: {slug!r} is not shaped NN-slug (two digits, a dash, lower-case words)"
+                )
             elif not is_known_slug(slug):
-                problems.append(f"{shown}: unknown module {slug!r}; the modules are {', '.join(MODULE_SLUGS)}")
+                known = ", ".join(MODULE_SLUGS)
+                problems.append(f"{shown}: unknown module {slug!r}; the modules are {known}")
             slugs.add(slug)
 
     for slug in sorted(found["solutions"] - found["labs"]):
