@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -216,6 +218,32 @@ def test_a_lab_whose_solution_is_gone_is_removed(course):
     nbformat.write(new_notebook(), stale)
     generate(course)
     assert not stale.exists()
+
+
+def ran_lab(course) -> Path:
+    """The generated lab after someone ran it and typed an answer: it has outputs now."""
+    lab_path = course / "labs" / "02-handlers.ipynb"
+    lab = generate(course)
+    lab.cells[1].source = "def handler(event, context):\n    return 42  # my answer"
+    lab.cells[1].outputs = [new_output("stream", name="stdout", text="ok\n")]
+    nbformat.write(lab, lab_path)
+    return lab_path
+
+
+def test_a_lab_someone_ran_is_not_overwritten(course):
+    """Does regenerating refuse (writing nothing) when a lab to be replaced has outputs, i.e. may hold someone's work?"""
+    lab_path = ran_lab(course)
+    before = lab_path.read_bytes()
+    with pytest.raises(labs.WorkInLab, match="02-handlers.ipynb"):
+        labs.write_labs(course / "solutions", course / "labs")
+    assert lab_path.read_bytes() == before
+
+
+def test_force_overwrites_a_lab_someone_ran(course):
+    """With force (`--force`), is a lab with outputs regenerated anyway?"""
+    lab_path = ran_lab(course)
+    labs.write_labs(course / "solutions", course / "labs", force=True)
+    assert "my answer" not in lab_path.read_text()
 
 
 # --- --check ------------------------------------------------------------------------------------------

@@ -183,19 +183,32 @@ def _lab_shaped(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and _LAB_NAME.match(p.name))
 
 
-def write_labs(solutions_dir: Path, labs_dir: Path) -> list[str]:
+class WorkInLab(RuntimeError):
+    """A lab about to be overwritten has outputs: someone has been working in it."""
+
+
+def write_labs(solutions_dir: Path, labs_dir: Path, force: bool = False) -> list[str]:
     """Regenerate every lab; remove labs whose solution is gone. Returns what changed, one line each.
 
-    The solutions are only read, never written.
+    The solutions are only read, never written. A lab that has outputs (someone ran it, so it may
+    hold their answers) is not overwritten or removed unless ``force``: :class:`WorkInLab` is raised
+    before anything is written.
 
     Example::
 
         write_labs(Path("solutions"), Path("labs"))   # -> ["wrote labs/02-handlers.ipynb"]
     """
+    generated = {source.name: notebook_text(generate_lab(source)) for source in solution_files(solutions_dir)}
+    replaced = [p for p in _lab_shaped(labs_dir) if generated.get(p.name) != p.read_text(encoding="utf-8")]
+    worked_in = [p for p in replaced if _has_outputs(p)]
+    if worked_in and not force:
+        raise WorkInLab(
+            "these labs have outputs, so someone may have been working in them: "
+            + ", ".join(map(str, worked_in))
+            + ". Keep a copy of any work in them, then run `make clean` (or pass --force) and regenerate."
+        )
     labs_dir.mkdir(parents=True, exist_ok=True)
     changes = []
-    sources = solution_files(solutions_dir)
-    generated = {source.name: notebook_text(generate_lab(source)) for source in sources}
     for name, text in generated.items():
         target = labs_dir / name
         if not target.exists() or target.read_text(encoding="utf-8") != text:
@@ -206,6 +219,14 @@ def write_labs(solutions_dir: Path, labs_dir: Path) -> list[str]:
             stale.unlink()
             changes.append(f"removed {stale} (its solution is gone)")
     return changes
+
+
+def _has_outputs(path: Path) -> bool:
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except ValueError:
+        return False
+    return any(cell.get("outputs") or cell.get("execution_count") is not None for cell in nb.cells)
 
 
 def lab_drift(solutions_dir: Path, labs_dir: Path) -> list[str]:
@@ -239,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if labs/ is out of date")
     parser.add_argument("--solutions", type=Path, default=root / "solutions", help="folder of lab sources")
     parser.add_argument("--labs", type=Path, default=root / "labs", help="folder of generated labs")
+    parser.add_argument("--force", action="store_true", help="overwrite labs even if they have outputs")
     args = parser.parse_args(argv)
 
     try:
@@ -251,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(f"  {line}" for line in drift))
             print(f"Fix: run `{FIX_COMMAND}` (python -m workbook labs) and commit labs/.")
             return 1
-        changes = write_labs(args.solutions, args.labs)
-    except MarkerError as exc:
+        changes = write_labs(args.solutions, args.labs, force=args.force)
+    except (MarkerError, WorkInLab) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("\n".join(changes) if changes else "labs/ already up to date.")
