@@ -110,8 +110,9 @@ def test_worker_exits_when_its_parent_dies(tmp_path):
             sys.path.insert(0, sys.argv[1])
             from tests.functional.lambda_helpers import create_function, invoke
             sb = sandbox.start()
-            create_function(sb, "orphan", "import os, time\\ndef handler(e, c):\\n    return os.getpid()\\n")
-            print(invoke(sb, "orphan")["Payload"], flush=True)
+            create_function(sb, "orphan", "import os\\ndef handler(e, c):\\n    return [os.getpid(), os.environ['TMPDIR']]\\n")
+            pid, tmpdir = invoke(sb, "orphan")["Payload"]
+            print(pid, tmpdir, flush=True)
             import time
             time.sleep(60)
             """
@@ -120,7 +121,8 @@ def test_worker_exits_when_its_parent_dies(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parent = subprocess.Popen([sys.executable, str(script), root], stdout=subprocess.PIPE, cwd=root)
     try:
-        worker_pid = int(parent.stdout.readline())
+        pid, tmpdir = parent.stdout.readline().split()
+        worker_pid = int(pid)
         assert psutil.pid_exists(worker_pid)
     finally:
         parent.kill()
@@ -129,3 +131,5 @@ def test_worker_exits_when_its_parent_dies(tmp_path):
     while psutil.pid_exists(worker_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not psutil.pid_exists(worker_pid) or psutil.Process(worker_pid).status() == psutil.STATUS_ZOMBIE
+    runtime_root = os.path.dirname(os.path.dirname(tmpdir))
+    assert not os.path.exists(runtime_root)  # the worker removed the temp dirs its parent left behind

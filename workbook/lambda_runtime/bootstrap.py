@@ -331,14 +331,22 @@ def _limit_memory(memory_mb):
         pass
 
 
-def _die_with_parent(parent_pid):
+def _orphaned(parent_pid, runtime_root):
+    """The parent is gone: remove the runtime's temp dirs (nobody else will) and exit."""
+    import shutil
+
+    shutil.rmtree(runtime_root, ignore_errors=True)
+    os._exit(0)
+
+
+def _die_with_parent(parent_pid, runtime_root):
     """Exit when the process that started us is gone (never outlive the notebook kernel)."""
 
     def watch():
         while True:
             time.sleep(0.5)
             if os.getppid() != parent_pid:
-                os._exit(0)
+                _orphaned(parent_pid, runtime_root)
 
     threading.Thread(target=watch, name="lambda-runtime-watchdog", daemon=True).start()
 
@@ -376,8 +384,8 @@ def invoke(handler, header, body, out_fd):
 
 
 def main():
-    in_fd, out_fd, parent_pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    _die_with_parent(parent_pid)
+    in_fd, out_fd, parent_pid, runtime_root = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    _die_with_parent(parent_pid, runtime_root)
     layer_paths = os.environ.pop("_WORKBOOK_LAYER_PATHS", "")
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     runtime_dir = os.path.dirname(os.path.abspath(__file__))
@@ -403,7 +411,11 @@ def main():
     while True:
         try:
             header, body = receive(in_fd)
-        except EOFError:
+        except EOFError:  # the parent closed the pipe: it is exiting or gone
+            for _ in range(20):
+                if os.getppid() != parent_pid:
+                    _orphaned(parent_pid, runtime_root)
+                time.sleep(0.05)
             return
         invoke(handler, header, body, out_fd)
 

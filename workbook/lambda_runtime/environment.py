@@ -201,6 +201,7 @@ class Environment:
         self._credentials = credentials
         self.provisioned_for = provisioned_for
         self.init_type = "provisioned-concurrency" if provisioned_for else "on-demand"
+        self.runtime_root = os.path.dirname(root)  # removed by a worker whose parent died
         self.tmpdir = tempfile.mkdtemp(prefix="env-", dir=root)
         self.log_stream = logs.log_stream_name(spec.version)
         self.cloudwatch = logs.CloudWatchWriter(spec.account_id, spec.region, spec.log_group, self.log_stream)
@@ -264,7 +265,10 @@ class Environment:
         started = time.perf_counter()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-u", "-I", BOOTSTRAP, str(to_worker_r), str(from_worker_w), str(os.getpid())],
+                [
+                    sys.executable, "-u", "-I", BOOTSTRAP,
+                    str(to_worker_r), str(from_worker_w), str(os.getpid()), self.runtime_root,
+                ],
                 pass_fds=(to_worker_r, from_worker_w),
                 stdin=subprocess.DEVNULL,
                 stdout=log_w,
