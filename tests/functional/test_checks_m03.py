@@ -1,0 +1,185 @@
+"""Lab 03's checks against a real sandbox: each one fails (or says not done yet) and passes when it should."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbook import checks
+from workbook.deploy import zip_code
+
+pytestmark = pytest.mark.sandbox
+
+LAB = "03-context"
+TRUST_LAMBDA = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+WRITE_LOGS = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}],
+}
+
+NAIVE = """
+import time
+
+
+def handler(event, context):
+    processed = []
+    for item in event["items"]:
+        time.sleep(item["work_ms"] / 1000)
+        processed.append(item["id"])
+    return {"processed": processed, "unprocessed": []}
+"""
+
+FIXED_MARGIN = """
+import time
+
+MARGIN = 500
+
+
+def handler(event, context):
+    items, processed = event["items"], []
+    for position, item in enumerate(items):
+        if context.get_remaining_time_in_millis() < MARGIN:
+            return {"processed": processed, "unprocessed": items[position:]}
+        time.sleep(item["work_ms"] / 1000)
+        processed.append(item["id"])
+    return {"processed": processed, "unprocessed": []}
+"""
+
+ITEM_AWARE = FIXED_MARGIN.replace("< MARGIN", '< item["work_ms"] + MARGIN').replace("MARGIN = 500", "MARGIN = 250")
+
+
+@pytest.fixture(autouse=True)
+def forget_answers():
+    checks._remembered.clear()
+    yield
+    checks._remembered.clear()
+
+
+def check(step):
+    report = checks.step(LAB, step).check()
+    assert len(report.outcomes) == 1
+    return report.outcomes[0]
+
+
+def deploy(sb, source, timeout=2):
+    iam = sb.client("iam")
+    arn = iam.create_role(RoleName="batch-processor-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="batch-processor-role", PolicyName="logs", PolicyDocument=json.dumps(WRITE_LOGS))
+    lam = sb.client("lambda")
+    lam.create_function(
+        FunctionName="batch-processor",
+        Runtime="python3.12",
+        Role=arn,
+        Handler="app.handler",
+        Code={"ZipFile": zip_code({"app.py": source})},
+        Timeout=timeout,
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="batch-processor")
+
+
+# deploy
+
+
+def test_every_step_is_not_attempted_before_the_function_exists(sb):
+    """Do all three steps say "not done yet" on a fresh sandbox, naming the function?"""
+    report = checks.results(LAB)
+    assert [o.status for o in report.outcomes] == [checks.Status.NOT_ATTEMPTED] * 3
+    assert all("batch-processor" in o.feedback for o in report.outcomes)
+
+
+def test_deploy_fails_when_the_handler_returns_none(sb):
+    """Does the starter handler (return None) fail with "your handler returned None" and the expected shape?"""
+    deploy(sb, "def handler(event, context):\n    return None\n")
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "returned None" in outcome.feedback and "unprocessed" in outcome.feedback
+
+
+def test_deploy_fails_with_a_long_timeout(sb):
+    """Does a function with a 30-second timeout fail, asking for Timeout=2?"""
+    deploy(sb, NAIVE, timeout=30)
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "Timeout=2" in outcome.feedback
+
+
+def test_deploy_fails_when_the_work_is_skipped(sb):
+    """Does a handler that claims every item without doing the work fail on the REPORT duration?"""
+    deploy(sb, NAIVE.replace('time.sleep(item["work_ms"] / 1000)', "pass"))
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "REPORT" in outcome.feedback
+
+
+def test_deploy_passes_with_a_handler_that_processes_everything(sb):
+    """Does the step-1 handler pass step 1 (and only step 1: it runs into the timeout on a big batch)?"""
+    deploy(sb, NAIVE)
+    assert check("deploy").status is checks.Status.PASSED
+    outcome = check("deadline")
+    assert outcome.status is checks.Status.FAILED
+    assert "timeout" in outcome.feedback and "get_remaining_time_in_millis" in outcome.feedback
+
+
+# deadline
+
+
+def test_deadline_fails_when_only_ids_are_handed_back(sb):
+    """Does returning the ids of the unprocessed items instead of the items fail, saying to return them as received?"""
+    deploy(sb, FIXED_MARGIN.replace('"unprocessed": items[position:]', '"unprocessed": [i["id"] for i in items[position:]]'))
+    outcome = check("deadline")
+    assert outcome.status is checks.Status.FAILED
+    assert "exactly as they came in" in outcome.feedback
+
+
+def test_deadline_fails_when_the_margin_is_smaller_than_an_item(sb):
+    """Does a 50 ms margin (less than one 250 ms item) run into the timeout and fail?"""
+    deploy(sb, FIXED_MARGIN.replace("MARGIN = 500", "MARGIN = 50"))
+    outcome = check("deadline")
+    assert outcome.status is checks.Status.FAILED
+    assert "timeout" in outcome.feedback
+
+
+def test_deadline_passes_with_a_fixed_margin(sb):
+    """Does the step-2 handler pass step 2, and fail step 3 because it starts the 1600 ms item?"""
+    deploy(sb, FIXED_MARGIN)
+    outcome = check("deadline")
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
+    outcome = check("uneven")
+    assert outcome.status is checks.Status.FAILED
+    assert "1600 ms" in outcome.feedback
+
+
+# uneven
+
+
+def test_uneven_fails_when_a_later_small_item_is_processed_out_of_order(sb):
+    """Does skipping the big item and doing the small one after it fail, saying items stay in order?"""
+    skipping = """
+import time
+
+
+def handler(event, context):
+    processed, unprocessed = [], []
+    for item in event["items"]:
+        if context.get_remaining_time_in_millis() < item["work_ms"] + 250:
+            unprocessed.append(item)
+            continue
+        time.sleep(item["work_ms"] / 1000)
+        processed.append(item["id"])
+    return {"processed": processed, "unprocessed": unprocessed}
+"""
+    deploy(sb, skipping)
+    outcome = check("uneven")
+    assert outcome.status is checks.Status.FAILED
+    assert "in order" in outcome.feedback
+
+
+def test_uneven_passes_with_an_item_aware_margin(sb):
+    """Does the step-3 handler pass every step?"""
+    deploy(sb, ITEM_AWARE)
+    report = checks.results(LAB)
+    assert report.score == 1.0, str(report)
