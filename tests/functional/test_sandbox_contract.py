@@ -218,11 +218,6 @@ def test_sandboxes_in_two_processes_do_not_collide(sb):
         child.communicate(input="\n", timeout=30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sandbox bug: isolation does not add 127.0.0.1 to NO_PROXY, so a learner's HTTP(S)_PROXY "
-    "(common on corporate laptops) receives every sandbox call. Remove this marker once fixed.",
-)
 def test_a_learners_http_proxy_is_bypassed_for_the_sandbox():
     """With HTTP_PROXY/HTTPS_PROXY set (a corporate laptop), do sandbox calls still go straight to 127.0.0.1?"""
     closed_proxy = "http://127.0.0.1:9"  # nothing listens there: any call sent to the proxy fails
@@ -246,3 +241,41 @@ def proxied_env(proxy: str) -> dict[str, str]:
     for name in ("NO_PROXY", "no_proxy"):
         env.pop(name, None)
     return env
+
+
+def test_a_new_sandbox_starts_with_an_empty_account():
+    """After `sb.stop()`, does the next `sandbox.start()` in the same process start with no resources?"""
+    seen = run_python_json(
+        """
+        import json
+        from workbook import sandbox
+        sb = sandbox.start()
+        sb.client("s3").create_bucket(Bucket="left-from-before")
+        sb.stop()
+        sb = sandbox.start()
+        print(json.dumps(sb.client("s3").list_buckets()["Buckets"]))
+        """
+    )
+    assert seen == []
+
+
+def test_a_start_that_fails_after_the_server_is_up_leaves_nothing_behind():
+    """If the Lambda runtime cannot be installed, is the server stopped and the environment restored?"""
+    seen = run_python_json(
+        """
+        import json, os, threading
+        from workbook import lambda_runtime, sandbox
+        def broken(**kwargs):
+            raise RuntimeError("runtime refused")
+        lambda_runtime.install = broken
+        before = dict(os.environ)
+        try:
+            sandbox.start()
+        except RuntimeError as exc:
+            error = str(exc)
+        servers = [t.name for t in threading.enumerate() if t.name == "workbook-moto-server"]
+        print(json.dumps({"error": error, "restored": dict(os.environ) == before,
+                          "servers": servers, "current": sandbox.current() is None}))
+        """
+    )
+    assert seen == {"error": "runtime refused", "restored": True, "servers": [], "current": True}

@@ -44,8 +44,17 @@ class Sandbox:
                 "`python -m workbook doctor` in a terminal."
             ) from None
         self.endpoint_url = self._server.endpoint_url
-        self._environment = IsolatedEnvironment(self.endpoint_url, region)
-        self._runtime = _install_lambda_runtime(self)
+        try:
+            self._environment = IsolatedEnvironment(self.endpoint_url, region)
+            try:
+                _forget_aws_state()  # a new account starts empty, even after an earlier sandbox in this process
+                self._runtime = _install_lambda_runtime(self)
+            except BaseException:
+                self._environment.restore()
+                raise
+        except BaseException:
+            self._server.stop()
+            raise
         self.running = True
 
     def client(self, service: str, **kwargs):
@@ -75,9 +84,7 @@ class Sandbox:
         self._require_running()
         if self._runtime is not None:
             self._runtime.reset()
-        from moto.moto_api._internal.models import moto_api_backend
-
-        moto_api_backend.reset()
+        _forget_aws_state()
 
     def settle(self, timeout: float = 30) -> bool:
         """Wait until no background work (asynchronous invokes, pollers) is pending.
@@ -123,6 +130,12 @@ class Sandbox:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<Sandbox {state} {self.endpoint_url} account={self.account_id} region={self.region}>"
+
+
+def _forget_aws_state() -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
 
 
 def _install_lambda_runtime(sb: Sandbox):

@@ -11,6 +11,8 @@ ACCOUNT_ID = "123456789012"
 FAKE_ACCESS_KEY_ID = "AKIAWORKBOOKSANDBOX0"
 FAKE_SECRET_ACCESS_KEY = "workbook-sandbox-fake-secret-key-0000000"
 
+_LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
+
 # Variables that could route a client elsewhere or hand it real credentials.
 _REMOVED = (
     "AWS_PROFILE",
@@ -55,6 +57,9 @@ class IsolatedEnvironment:
                 "AWS_EC2_METADATA_DISABLED": "true",
             }
         )
+        # A corporate HTTP(S)_PROXY must never see sandbox calls (they would fail, or leave the machine).
+        for name in ("NO_PROXY", "no_proxy"):
+            os.environ[name] = ",".join(filter(None, [os.environ.get(name), _LOOPBACK_HOSTS]))
         _forget_default_boto3_session()
 
     def restore(self) -> None:
