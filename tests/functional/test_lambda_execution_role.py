@@ -184,6 +184,32 @@ def test_get_caller_identity_is_always_allowed(sb):
     assert "assumed-role/denied-role/" in role_client(sb, "sts", role).get_caller_identity()["Arn"]
 
 
+def create_victim(sb, name="victim"):
+    role = make_role(sb, "victim-role", [])
+    sb.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler", Code={"ZipFile": zipped_handler()}
+    )
+    return f"arn:aws:lambda:{sb.region}:{sb.account_id}:function:{name}"
+
+
+def test_role_allowed_delete_function_can_delete(sb):
+    """Can a role allowed lambda:DeleteFunction delete a function (a signed DELETE without a body)?"""
+    create_victim(sb)
+    role = make_role(sb, "deleter", [{"Effect": "Allow", "Action": "lambda:DeleteFunction", "Resource": "*"}])
+    role_client(sb, "lambda", role).delete_function(FunctionName="victim")
+    assert "victim" not in [f["FunctionName"] for f in sb.client("lambda").list_functions()["Functions"]]
+
+
+def test_role_without_delete_function_is_denied(sb):
+    """What does a role without lambda:DeleteFunction get when it deletes a function? AccessDenied."""
+    function_arn = create_victim(sb)
+    role = make_role(sb, "reader", [{"Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}])
+    error = error_of(lambda: role_client(sb, "lambda", role).delete_function(FunctionName="victim"))
+    assert error["Code"] == "AccessDeniedException"
+    assert f"is not authorized to perform: lambda:DeleteFunction on resource: {function_arn}" in error["Message"]
+    assert sb.client("lambda").get_function(FunctionName="victim")["Configuration"]["FunctionName"] == "victim"
+
+
 def test_missing_role_cannot_be_assumed(sb):
     """What happens when the runtime asks for credentials of a role that does not exist?"""
     with pytest.raises(iam.RoleCannotBeAssumed):

@@ -66,9 +66,7 @@ def test_handler_deleting_its_own_function(sb):
         sb,
         "selfdestruct",
         "import boto3\ndef handler(event, context):\n"
-        # Plain (non-role) keys: this test is about the runtime, not the execution role's permissions.
-        "    lam = boto3.client('lambda', aws_access_key_id='AKIAEXAMPLEEXAMPLE00', aws_secret_access_key='x')\n"
-        "    lam.delete_function(FunctionName=context.function_name)\n    return 'bye'\n",
+        "    boto3.client('lambda').delete_function(FunctionName=context.function_name)\n    return 'bye'\n",
     )
     assert invoke(sb, "selfdestruct")["Payload"] == "bye"
     lam = sb.client("lambda")

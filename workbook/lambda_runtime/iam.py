@@ -334,8 +334,11 @@ def _authorize_role_request(response, iam_request_cls, moto_resource: str) -> No
         account_id=response.current_account,
         method=response.method,
         path=path,
-        # For a GET, moto's request data can hold the headers; the signed payload was empty.
-        data={} if response.method in ("GET", "HEAD") and not response.raw_body else response.data,
+        # botocore signs a request without a body (GET, HEAD, DELETE, a bodyless PUT/POST …) with the
+        # hash of the empty payload, whatever the method; moto's request data then holds the
+        # querystring or the headers, which must not be hashed in its place. A form-encoded body
+        # (query protocol) is not in raw_body: moto parsed it into the form, and data re-encodes it.
+        data=response.data if _has_body(response) else {},
         body=response.raw_body,
         headers=response.headers,
         action=response._get_action(),
@@ -350,6 +353,11 @@ def _authorize_role_request(response, iam_request_cls, moto_resource: str) -> No
         raise access_denied_error(
             response, iam_request._access_key.arn, action, resource, explicit=decision == "deny"
         )
+
+
+def _has_body(response) -> bool:
+    """Whether the request carried a payload (raw, or a form moto has already parsed)."""
+    return bool(response.raw_body) or bool(getattr(response, "form_data", None))
 
 
 def _patch_lambda_control_plane() -> None:
