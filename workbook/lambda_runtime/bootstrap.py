@@ -16,6 +16,7 @@ function's log. Only the standard library is imported here, so a cold start stay
 import json
 import logging
 import os
+import resource
 import struct
 import sys
 import threading
@@ -221,8 +222,9 @@ class LambdaContext:
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self):
-        """Milliseconds left before the function times out."""
-        return max(0, self._deadline_ms - int(time.time() * 1000))
+        """Milliseconds left before the function times out: the deadline fixed when the invoke was
+        dispatched, minus now, rounded down (so already below the timeout when the handler starts)."""
+        return max(0, int(self._deadline_ms - time.time() * 1000))
 
     def log(self, message):
         sys.stdout.write(str(message))
@@ -303,26 +305,31 @@ def to_json(result):
 # --------------------------------------------------------------------------- process plumbing
 
 
-def _memory_peak_mb():
-    """Peak resident memory of this process (VmHWM), in MB rounded up."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return -(-int(line.split()[1]) // 1024)
-    except OSError:
-        pass
-    import resource
+_status_fd = None  # /proc/self/status, opened once and re-read with pread on every invoke
 
-    return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+def _memory_peak_mb():
+    """Peak resident memory of this process (VmHWM), in MB rounded up.
+
+    Not ``ru_maxrss``: after fork+exec it still holds the parent's (the notebook kernel's) peak.
+    """
+    global _status_fd
+    for _ in range(2):
+        try:
+            if _status_fd is None:
+                _status_fd = os.open("/proc/self/status", os.O_RDONLY)
+            status = os.pread(_status_fd, 8192, 0)
+            start = status.index(b"VmHWM:") + 6
+            return -(-int(status[start : status.index(b"k", start)]) // 1024)
+        except (OSError, ValueError):  # the handler closed our descriptor: open it again
+            _status_fd = None
+    return 0
 
 
 def _limit_memory(memory_mb):
     """A hard ceiling well above MemorySize, so a runaway allocation fails fast instead of
     exhausting the machine. The parent enforces MemorySize itself by watching the process."""
     try:
-        import resource
-
         with open("/proc/self/status", "rb") as status:
             data_kb = next(int(line.split()[1]) for line in status if line.startswith(b"VmData:"))
         ceiling = data_kb * 1024 + (memory_mb + 256) * 1024 * 1024

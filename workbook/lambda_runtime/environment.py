@@ -9,6 +9,7 @@ starts a fresh runtime (globals re-initialised) in the same environment, whose t
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import os
 import select
@@ -28,6 +29,9 @@ BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.
 INIT_TIMEOUT_SECONDS = 10.0  # the init phase limit on AWS
 LOG_CAPTURE_LIMIT = 1024 * 1024  # output kept per invoke; the rest is dropped with a note
 MEMORY_CHECK_INTERVAL = 0.05
+READ_CHUNK = 1 << 16
+PIPE_SIZE = 1 << 20
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,34 +86,44 @@ class _TimedOut(Exception):
 
 
 class LogCollector:
-    """Reads a worker's stdout+stderr and cuts it into per-phase segments at the bootstrap's markers."""
+    """Cuts a worker's stdout+stderr into per-phase segments at the bootstrap's markers.
+
+    There is no reader thread: the invoking thread reads the pipe (:meth:`drain`, never blocking)
+    while it waits for the worker's answer, so a warm invoke involves no hand-off between threads.
+    Output written while the environment is idle (a background thread) waits in the pipe and is
+    logged with the next invoke.
+    """
 
     def __init__(self, fd: int):
-        self._fd = fd
-        self._cond = threading.Condition()
+        self.fd = fd
+        self.eof = False
+        os.set_blocking(fd, False)
+        try:  # room for a chatty background thread between invokes (Linux; best effort)
+            fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass
+        self._chunk = bytearray(READ_CHUNK)  # reused for every read: no allocation per invoke
+        self._view = memoryview(self._chunk)
         self._kept = bytearray()
         self._dropped = 0
         self._pending = b""
         self._segments: dict[str, bytes] = {}
-        self._eof = False
-        self._thread = threading.Thread(target=self._read, name="lambda-env-log", daemon=True)
-        self._thread.start()
 
-    def _read(self) -> None:
-        while True:
+    def drain(self) -> None:
+        """Read whatever the pipe holds right now."""
+        while not self.eof:
             try:
-                chunk = os.read(self._fd, 1 << 16)
+                size = os.readv(self.fd, [self._chunk])
+            except BlockingIOError:
+                return
             except OSError:
-                chunk = b""
-            with self._cond:
-                if not chunk:
-                    self._append(self._pending)
-                    self._pending = b""
-                    self._eof = True
-                    self._cond.notify_all()
-                    return
-                self._feed(self._pending + chunk)
-                self._cond.notify_all()
+                size = 0
+            if not size:
+                self.eof = True
+                self._append(self._pending)
+                self._pending = b""
+                return
+            self._feed(self._pending + self._view[:size])
 
     def _feed(self, data: bytes) -> None:
         while True:
@@ -155,32 +169,38 @@ class LogCollector:
         return data
 
     def segment(self, token: str, timeout: float) -> bytes:
-        """Output of the phase ending with ``token`` (waits for the marker, then for EOF)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while token not in self._segments and not self._eof:
+        """Output of the phase ending with ``token``.
+
+        The bootstrap writes the marker before it answers on the control pipe, so once the answer
+        is in, the marker is already in the log pipe; the wait is only a safety net.
+        """
+        self.drain()
+        if token not in self._segments and not self.eof:
+            waiter = select.poll()
+            waiter.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+            deadline = time.monotonic() + timeout
+            while token not in self._segments and not self.eof:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                self._cond.wait(remaining)
-            if token in self._segments:
-                return self._segments.pop(token)
-            return self._take()
+                waiter.poll(remaining * 1000)
+                self.drain()
+        if token in self._segments:
+            return self._segments.pop(token)
+        return self._take()
 
-    def rest(self, timeout: float = 1.0) -> bytes:
-        """Everything not claimed yet, after the process ended."""
-        self._thread.join(timeout)
-        with self._cond:
-            self._append(self._pending)
-            self._pending = b""
-            leftovers = b"".join(self._segments.values())
-            self._segments.clear()
-            return leftovers + self._take()
+    def rest(self) -> bytes:
+        """Everything not claimed yet (after the process ended)."""
+        self.drain()
+        self._append(self._pending)
+        self._pending = b""
+        leftovers = b"".join(self._segments.values())
+        self._segments.clear()
+        return leftovers + self._take()
 
     def close(self) -> None:
-        self._thread.join(1.0)
         try:
-            os.close(self._fd)
+            os.close(self.fd)
         except OSError:
             pass
 
@@ -215,7 +235,8 @@ class Environment:
         self._to_worker = self._from_worker = -1
         self._collector: LogCollector | None = None
         self._psutil = None
-        self._memory_peak_mb = 0
+        self._memory_peak_mb = 0  # over MemorySize: what the watchdog saw before killing
+        self._known_peak_mb = 0  # the runtime process' peak RSS as last reported or observed
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -258,6 +279,8 @@ class Environment:
     def start(self) -> tuple[float, dict | None, bytes]:
         """Run the init phase. Returns ``(init_ms, error_document_or_None, output)``."""
         environ = self._worker_environ()  # may raise (the execution role cannot be assumed)
+        self._collector_rest()  # whatever an earlier runtime process of this environment left
+        self._known_peak_mb = 0
         self.cloudwatch.write([logs.init_start_line(self.spec.runtime, self.spec.region)])
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
@@ -281,8 +304,8 @@ class Environment:
             for fd in (to_worker_r, from_worker_w, log_w):
                 os.close(fd)
         self._to_worker, self._from_worker = to_worker_w, from_worker_r
-        self._reader = _FrameReader(from_worker_r)
         self._collector = LogCollector(log_r)
+        self._reader = _FrameReader(from_worker_r, self._collector)
         deadline = time.monotonic() + INIT_TIMEOUT_SECONDS
         try:
             header, _ = self._reader.message(deadline, self._check_memory)
@@ -295,6 +318,7 @@ class Environment:
             return (time.perf_counter() - started) * 1000, errors.exit_error("", returncode), self._collector_rest()
         init_ms = (time.perf_counter() - started) * 1000
         output = self._collector.segment("init", timeout=2.0)
+        self._known_peak_mb = header["max_memory_mb"]
         if header["error"] is not None or header["max_memory_mb"] > self.spec.memory_size:
             returncode = self.kill()
             error = header["error"] or errors.exit_error("", -signal.SIGKILL if returncode == 0 else returncode)
@@ -367,9 +391,26 @@ class Environment:
             rss = self._psutil.memory_info().rss
         except Exception:
             return
+        rss_mb = -(-rss // (1024 * 1024))
+        self._known_peak_mb = max(self._known_peak_mb, rss_mb)
         if rss > self.spec.memory_size * 1024 * 1024:
-            self._memory_peak_mb = -(-rss // (1024 * 1024))
+            self._memory_peak_mb = rss_mb
             raise _Died("out of memory")
+
+    def _peak_before_kill(self) -> int:
+        """The runtime process' peak RSS in MB (VmHWM), read while it is still alive; else the
+        highest value the worker reported or the watchdog saw."""
+        peak = self._known_peak_mb
+        if self.process is not None:
+            try:
+                with open(f"/proc/{self.process.pid}/status", "rb") as status:
+                    for line in status:
+                        if line.startswith(b"VmHWM:"):
+                            peak = max(peak, -(-int(line.split()[1]) // 1024))
+                            break
+            except (OSError, ValueError):
+                pass
+        return peak
 
     def invoke(self, request_id: str, payload: bytes, invoked_arn: str, client_context: dict | None) -> Outcome:
         """Run one invocation in this environment (starting the runtime first when needed)."""
@@ -388,11 +429,14 @@ class Environment:
             self._pending_init_ms = init_ms
         outcome.init_ms, self._pending_init_ms = self._pending_init_ms, None
 
+        # The deadline is fixed when the invoke is dispatched; the parent's kill and the handler's
+        # get_remaining_time_in_millis() both derive from it.
         started = time.perf_counter()
         deadline = time.monotonic() + spec.timeout
+        deadline_ms = time.time() * 1000 + spec.timeout * 1000
         header = {
             "request_id": request_id,
-            "deadline_ms": int(time.time() * 1000 + spec.timeout * 1000),
+            "deadline_ms": deadline_ms,
             "invoked_arn": invoked_arn,
             "client_context": client_context,
         }
@@ -400,12 +444,12 @@ class Environment:
             send(self._to_worker, header, payload)
             result, body = self._reader.message(deadline, self._check_memory)
         except _TimedOut:
+            outcome.max_memory_mb = self._peak_before_kill()
             self.kill()
             outcome.payload = json.dumps(errors.timeout_error(request_id, spec.timeout)).encode()
             outcome.error_type, outcome.status = "Sandbox.Timedout", "timeout"
             outcome.duration_ms = spec.timeout * 1000
             outcome.output = self._collector_rest()
-            outcome.max_memory_mb = self._memory_peak_mb
             return outcome
         except (_Died, OSError) as exc:
             returncode = self.kill()
@@ -415,7 +459,7 @@ class Environment:
 
         outcome.output = self._collector.segment(request_id, timeout=2.0)
         outcome.duration_ms = result["duration_ms"]
-        outcome.max_memory_mb = result["max_memory_mb"]
+        outcome.max_memory_mb = self._known_peak_mb = result["max_memory_mb"]
         if outcome.max_memory_mb > spec.memory_size:  # peaked above MemorySize between two checks
             self.kill()
             return self._exited(outcome, -signal.SIGKILL, started, keep_output=True)
@@ -439,26 +483,41 @@ class Environment:
 
 
 class _FrameReader:
-    """Reads :func:`bootstrap.send` messages from a pipe with a deadline, checking memory while waiting."""
+    """Reads :func:`bootstrap.send` messages from the control pipe with a deadline.
 
-    def __init__(self, fd: int):
+    While it waits it also drains the worker's log pipe (so the worker never blocks on a full
+    pipe) and calls ``tick`` (the memory watchdog) every :data:`MEMORY_CHECK_INTERVAL` seconds.
+    """
+
+    def __init__(self, fd: int, log: LogCollector):
         self._fd = fd
+        self._log = log
         self._buffer = bytearray()
+        self._chunk = bytearray(READ_CHUNK)  # reused for every read
+        self._view = memoryview(self._chunk)
         self._poll = select.poll()
         self._poll.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        self._poll.register(log.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
 
     def _fill(self, size: int, deadline: float, tick: Callable[[], None]) -> None:
+        next_tick = time.monotonic() + MEMORY_CHECK_INTERVAL
         while len(self._buffer) < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= deadline:
                 raise _TimedOut
-            if not self._poll.poll(min(remaining, MEMORY_CHECK_INTERVAL) * 1000):
+            if now >= next_tick:  # also when output keeps the poll busy
                 tick()
-                continue
-            chunk = os.read(self._fd, max(1 << 16, size - len(self._buffer)))
-            if not chunk:
-                raise _Died("exited")
-            self._buffer += chunk
+                next_tick = now + MEMORY_CHECK_INTERVAL
+            for fd, _ in self._poll.poll((min(deadline, next_tick) - now) * 1000):
+                if fd == self._fd:
+                    read = os.readv(fd, [self._chunk])
+                    if not read:
+                        raise _Died("exited")
+                    self._buffer += self._view[:read]
+                else:
+                    self._log.drain()
+                    if self._log.eof:
+                        self._poll.unregister(fd)
 
     def _take(self, size: int, deadline: float, tick: Callable[[], None]) -> bytes:
         self._fill(size, deadline, tick)
@@ -471,4 +530,3 @@ class _FrameReader:
         header = json.loads(self._take(size, deadline, tick))
         size = int.from_bytes(self._take(4, deadline, tick), "big")
         return header, self._take(size, deadline, tick)
-
