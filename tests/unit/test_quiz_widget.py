@@ -197,3 +197,98 @@ def test_keyed_answer_through_the_widgets_is_correct(question_id):
     result = card.answer(keyed_response(card.question))
     assert result is not None and result.correct
     assert progress.attempts()[-1]["correct"] is True
+
+
+MARKDOWN_BANK = """\
+module: 92-markdown
+title: Markdown in options
+version: 1
+questions:
+  - id: radio
+    type: single
+    prompt: Which call moves the alias?
+    tags: [aliases]
+    explanation: An alias is a pointer you move.
+    options:
+      - text: "Call `update_alias` so that **prod** points to version 11"
+        correct: true
+        feedback: Yes.
+      - text: 'Read `event["Records"][0]` <first>'
+        correct: false
+        feedback: No.
+      - text: Delete the alias
+        correct: false
+        feedback: No.
+  - id: boxes
+    type: multiple
+    prompt: Which statements are true?
+    tags: [context]
+    explanation: Both come from the context object.
+    options:
+      - text: "`context.function_version` names the version"
+        correct: true
+        feedback: Yes.
+      - text: "`context.aws_request_id` is the request id"
+        correct: true
+        feedback: Yes.
+      - text: "`logs:*` is least privilege"
+        correct: false
+        feedback: No.
+  - id: pairs
+    type: matching
+    prompt: Match them.
+    tags: [context]
+    explanation: Properties of the context.
+    pairs:
+      - left: the request
+        right: "`context.aws_request_id`"
+        feedback: The request id.
+      - left: the version
+        right: "`context.function_version`"
+        feedback: The version.
+  - id: steps
+    type: ordering
+    prompt: Put them in order.
+    tags: [runtime]
+    explanation: Read the setting, then import.
+    items: ["Read the handler setting (`_HANDLER`)", "Import the module <app>", "Call **the handler**"]
+    feedback: Setting, import, call.
+"""
+
+
+@pytest.fixture
+def markdown_bank(tmp_path):
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    (folder / "92-markdown.yaml").write_text(MARKDOWN_BANK, encoding="utf-8")
+    return quiz.show("92-markdown", bank_dir=folder)
+
+
+def test_option_labels_show_no_markdown_markers(markdown_bank):
+    """Radio buttons, checkboxes and drop-downs show plain text: are backticks and ** gone, the words kept?"""
+    radio = [label for label, _ in markdown_bank.card("radio").answer_input.widget.options]
+    boxes = [box.description for _, box in markdown_bank.card("boxes").answer_input.checkboxes]
+    dropdown = next(iter(markdown_bank.card("pairs").answer_input.dropdowns.values()))
+    labels = radio + boxes + [label for label, _ in dropdown.options]
+    assert "Call update_alias so that prod points to version 11" in radio
+    assert 'Read event["Records"][0] <first>' in radio
+    assert "logs:* is least privilege" in boxes
+    assert "context.aws_request_id" in labels
+    assert not any("`" in label or "**" in label for label in labels), labels
+
+
+def test_answers_are_still_graded_by_the_bank_text(markdown_bank):
+    """Do plain labels change only what is shown: is the keyed answer still correct, stored by its text?"""
+    from workbook.quiz.selftest import keyed_response
+
+    for card in markdown_bank.cards:
+        assert card.answer(keyed_response(card.question)).correct, card.question.id
+    stored = {attempt["item_id"]: attempt["response"] for attempt in progress.attempts()}
+    assert stored["radio"] == "Call `update_alias` so that **prod** points to version 11"
+
+
+def test_ordering_items_render_inline_code_and_escape_the_rest(markdown_bank):
+    """Do ordering rows show `code` as <code> and **bold** as <b>, with any HTML in the text escaped?"""
+    rows = " ".join(label.value for label in markdown_bank.card("steps").answer_input.labels)
+    assert "<code>_HANDLER</code>" in rows and "<b>the handler</b>" in rows
+    assert "&lt;app&gt;" in rows and "`" not in rows

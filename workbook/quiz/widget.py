@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import html
 import random
+import re
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -62,6 +63,49 @@ def render_markdown(text: str) -> str:
     if convert is None:
         return f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"
     return convert(text)
+
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def plain_label(text: str) -> str:
+    """An option's text for a label that shows plain text (radio buttons, checkboxes, drop-downs).
+
+    Banks write options in Markdown, but those labels cannot render it, so the markers of inline code
+    and bold go and their contents stay; everything else is left as written.
+
+    Example::
+
+        >>> plain_label("Call `update_alias` so that **prod** points to version 11")
+        'Call update_alias so that prod points to version 11'
+    """
+    return _inline(text, code=lambda code: code, other=lambda part: _STRONG.sub(r"\1", part))
+
+
+def inline_html(text: str) -> str:
+    """An option's text as one line of HTML: inline code and bold rendered, anything else escaped.
+
+    Example::
+
+        >>> inline_html("Read `_HANDLER` <first>")
+        'Read <code>_HANDLER</code> &lt;first&gt;'
+    """
+    return _inline(
+        text,
+        code=lambda code: f"<code>{html.escape(code)}</code>",
+        other=lambda part: _STRONG.sub(r"<b>\1</b>", html.escape(part)),
+    )
+
+
+def _inline(text: str, code: Callable[[str], str], other: Callable[[str], str]) -> str:
+    """Apply ``code`` to the contents of each `code span` and ``other`` to the text between them."""
+    pieces, position = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        pieces += [other(text[position : match.start()]), code(match.group(2))]
+        position = match.end()
+    pieces.append(other(text[position:]))
+    return "".join(pieces)
 
 
 @functools.cache
@@ -212,7 +256,7 @@ class _ChoiceInput:
         if question.type == "true_false":
             choices = [("True", True), ("False", False)]
         else:
-            choices = [(option.text, index) for index, option in enumerate(question.options)]
+            choices = [(plain_label(option.text), index) for index, option in enumerate(question.options)]
             if question.shuffle:
                 rng.shuffle(choices)
         self.widget = widgets.RadioButtons(options=choices, value=None, layout=FULL_WIDTH)
@@ -235,8 +279,8 @@ class _MultipleInput:
         if question.shuffle:
             rng.shuffle(indices)
         self.checkboxes = [
-            (index, widgets.Checkbox(description=question.options[index].text, value=False, indent=False,
-                                     layout=FULL_WIDTH))
+            (index, widgets.Checkbox(description=plain_label(question.options[index].text), value=False,
+                                     indent=False, layout=FULL_WIDTH))
             for index in indices
         ]  # fmt: skip
         self.widget = widgets.VBox([box for _, box in self.checkboxes])
@@ -262,7 +306,8 @@ class _MatchingInput:
         pairs = list(question.pairs)
         rng.shuffle(pairs)
         self.dropdowns = {
-            pair.left: widgets.Dropdown(options=[("choose…", None)] + [(r, r) for r in rights], value=None)
+            pair.left: widgets.Dropdown(options=[("choose…", None)] + [(plain_label(r), r) for r in rights],
+                                        value=None)
             for pair in pairs
         }
         rows = [widgets.HBox([widgets.HTML(render_markdown(left), layout=widgets.Layout(width="45%")), box])
@@ -324,7 +369,7 @@ class _OrderingInput:
 
     def _refresh(self) -> None:
         for position, (label, item) in enumerate(zip(self.labels, self.order, strict=True), start=1):
-            label.value = f"{position}. {html.escape(item)}"
+            label.value = f"{position}. {inline_html(item)}"
 
 
 class _TextInput:
