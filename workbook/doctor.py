@@ -99,6 +99,53 @@ def pinned_versions(requirements_text: str) -> dict[str, str | None]:
     return pins
 
 
+def workbook_venv() -> Path:
+    """The virtual environment `make lab` creates: ``.venv`` in the repository."""
+    return repo_root() / ".venv"
+
+
+def venv_python(venv: Path | None = None) -> str:
+    """How to type the workbook's own Python in a terminal opened in the repository.
+
+    Example::
+
+        >>> venv_python(Path(".venv"))  # doctest: +SKIP
+        '.venv/bin/python'
+    """
+    venv = venv if venv is not None else workbook_venv()
+    return str(Path(venv.name) / ("Scripts" if os.name == "nt" else "bin") / "python")
+
+
+def running_outside_venv(prefix: str | None = None, venv: Path | None = None) -> bool:
+    """Is this Python another one than the workbook's ``.venv`` (when that exists)?
+
+    A learner who types ``python -m workbook doctor`` without activating ``.venv`` gets the system Python:
+    every package then looks missing, and the right fix is the other Python, not a reinstall.
+    """
+    venv = venv if venv is not None else workbook_venv()
+    if not venv.is_dir():
+        return False
+    try:
+        return Path(prefix if prefix is not None else sys.prefix).resolve() != venv.resolve()
+    except OSError:
+        return False
+
+
+def doctor_command() -> str:
+    """The command to run the doctor again, with the Python that has the workbook's packages."""
+    python = venv_python() if workbook_venv().is_dir() else "python"
+    return f"{python} -m workbook doctor"
+
+
+def _reinstall_hint() -> str:
+    if running_outside_venv():
+        return (
+            f"this doctor runs on {sys.executable}, not on the workbook's .venv: run "
+            f"`{doctor_command()}` from the repository instead (or `source .venv/bin/activate` first)"
+        )
+    return REINSTALL_HINT
+
+
 def check_packages(requirements: Path | None = None) -> CheckResult:
     """Are the packages in requirements.txt installed, at the pinned versions?"""
     requirements = requirements if requirements is not None else repo_root() / "requirements.txt"
@@ -114,8 +161,11 @@ def check_packages(requirements: Path | None = None) -> CheckResult:
             continue
         if pinned is not None and installed != pinned:
             problems.append(f"{name} {installed} is installed, {pinned} is pinned")
+    if problems and running_outside_venv():
+        detail = f"{len(problems)} of {len(pins)} are missing or at other versions, e.g. {problems[0]}"
+        return failed("Packages", detail, _reinstall_hint())
     if problems:
-        return failed("Packages", "; ".join(problems), REINSTALL_HINT)
+        return failed("Packages", "; ".join(problems), _reinstall_hint())
     return passed("Packages", f"all {len(pins)} in {requirements.name} installed at their pinned versions")
 
 
@@ -127,7 +177,7 @@ def _check_core_modules_import() -> CheckResult:
         except ImportError:
             missing.append(module)
     if missing:
-        return failed("Packages", "cannot import " + ", ".join(missing), REINSTALL_HINT)
+        return failed("Packages", "cannot import " + ", ".join(missing), _reinstall_hint())
     return passed("Packages", "no requirements.txt found; the core packages import")
 
 
@@ -314,11 +364,12 @@ def sandbox_checks() -> list[CheckResult]:
         with _quiet():
             sb = sandbox.start()
     except Exception as exc:  # the doctor reports; it never shows a traceback
-        start = failed(
-            "Sandbox starts",
-            str(exc),
-            "close other programs using many ports, restart your terminal and run the doctor again",
-        )
+        detail = str(exc)
+        fix = "close other programs using many ports, restart your terminal and run the doctor again"
+        if isinstance(exc, ImportError):  # a missing or mismatched package, not the machine
+            detail = f"{type(exc).__name__}: {exc}"
+            fix = "a package is missing or at another version: see Packages above"
+        start = failed("Sandbox starts", detail, fix)
         return [start] + [skipped(name, "skipped: needs a running sandbox") for name, _ in SANDBOX_CHECKS]
 
     results = [passed("Sandbox starts", f"moto server on {sb.endpoint_url}")]
@@ -378,7 +429,7 @@ def render(results: list[CheckResult], encoding: str | None = None) -> str:
     failures = sum(result.failed for result in results)
     lines.append("")
     if failures:
-        lines.append(f"{failures} problem(s) found. Fix them and run `python -m workbook doctor` again.")
+        lines.append(f"{failures} problem(s) found. Fix them and run `{doctor_command()}` again.")
     else:
         lines.append("All checks passed: this laptop is ready for the workbook.")
     text = "\n".join(lines)

@@ -258,3 +258,26 @@ def test_the_report_falls_back_to_plain_words_on_a_terminal_without_unicode():
     text = doctor.render([CheckResult("Python", "pass", "3.12.1"), CheckResult("Runtime", "skip", "skipped")], "ascii")
     text.encode("ascii")
     assert "OK   Python" in text and "SKIP Runtime" in text
+
+
+# --- the wrong Python ------------------------------------------------------------------------------------
+
+
+def test_another_python_than_the_venv_is_noticed(tmp_path):
+    """Is a Python outside the workbook's .venv told apart from the .venv's own (and no .venv means no verdict)?"""
+    venv = tmp_path / ".venv"
+    venv.mkdir()
+    assert doctor.running_outside_venv(prefix=str(tmp_path / "system-python"), venv=venv)
+    assert not doctor.running_outside_venv(prefix=str(venv), venv=venv)
+    assert not doctor.running_outside_venv(prefix=str(tmp_path), venv=tmp_path / "no-venv")
+
+
+def test_missing_packages_outside_the_venv_point_at_the_venv_python(tmp_path, monkeypatch):
+    """Run with the system Python, is the fix "use .venv's Python", not a reinstall, and the detail one line?"""
+    monkeypatch.setattr(doctor, "running_outside_venv", lambda *a, **k: True)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("workbook-no-such-package==1.0\nanother-missing-package==2.0\n")
+    result = doctor.check_packages(requirements)
+    assert result.status == "fail"
+    assert result.detail.startswith("2 of 2 are missing or at other versions")
+    assert "-m workbook doctor" in result.fix and ".venv" in result.fix
