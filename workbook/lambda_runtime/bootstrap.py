@@ -13,6 +13,7 @@ It talks to the parent over two pipes with length-prefixed frames (see :func:`se
 function's log. Only the standard library is imported here, so a cold start stays cheap.
 """
 
+import functools
 import json
 import logging
 import os
@@ -57,23 +58,28 @@ def send(fd, header, body=b""):
         view = view[written:]
 
 
-def _read_exactly(fd, size):
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+class Receiver:
+    """Reads messages written by :func:`send` from a pipe, usually in a single read each."""
 
+    def __init__(self, fd):
+        self._fd = fd
+        self._buffer = b""
 
-def receive(fd):
-    """Read one message written by :func:`send`: returns ``(header, body)``."""
-    (size,) = _FRAME_HEADER.unpack(_read_exactly(fd, 4))
-    header = json.loads(_read_exactly(fd, size))
-    (size,) = _FRAME_HEADER.unpack(_read_exactly(fd, 4))
-    return header, _read_exactly(fd, size)
+    def _take(self, size):
+        while len(self._buffer) < size:
+            chunk = os.read(self._fd, max(size - len(self._buffer), 1 << 16))
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def receive(self):
+        """The next message: ``(header, body)``."""
+        (size,) = _FRAME_HEADER.unpack(self._take(4))
+        header = json.loads(self._take(size))
+        (size,) = _FRAME_HEADER.unpack(self._take(4))
+        return header, self._take(size)
 
 
 def mark(token):
@@ -283,6 +289,7 @@ def _json_default(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+@functools.lru_cache(maxsize=None)
 def _runtime_version():
     runtime = os.environ.get("AWS_EXECUTION_ENV", "").rpartition("python")[2]
     try:
@@ -415,9 +422,10 @@ def main():
     if error is not None:
         return
 
+    receiver = Receiver(in_fd)
     while True:
         try:
-            header, body = receive(in_fd)
+            header, body = receiver.receive()
         except EOFError:  # the parent closed the pipe: it is exiting or gone
             for _ in range(20):
                 if os.getppid() != parent_pid:

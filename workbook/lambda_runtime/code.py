@@ -19,11 +19,16 @@ class CodeCache:
         self.root = root
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
+        self._unpacked: dict[tuple[str, str], str] = {}  # every invoke asks: answer without a stat
 
     def unpack(self, kind: str, sha: str, zip_bytes: bytes) -> str:
+        known = self._unpacked.get((kind, sha))
+        if known is not None:
+            return known
         # CodeSha256 is base64 (may contain "/"): name the folder by a hex digest of it instead.
         target = os.path.join(self.root, kind, hashlib.sha256((sha or "").encode()).hexdigest()[:32])
         if os.path.isdir(target):
+            self._unpacked[(kind, sha)] = target
             return target
         with self._lock:
             lock = self._locks.setdefault(target, threading.Lock())
@@ -39,6 +44,7 @@ class CodeCache:
                 except BaseException:
                     shutil.rmtree(staging, ignore_errors=True)
                     raise
+        self._unpacked[(kind, sha)] = target
         return target
 
     def layer_paths(self, layer_dir: str) -> list[str]:

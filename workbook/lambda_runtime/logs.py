@@ -97,19 +97,26 @@ class CloudWatchWriter:
 
     def __init__(self, account_id: str, region: str, group: str, stream: str):
         self.account_id, self.region, self.group, self.stream = account_id, region, group, stream
-        self._ready = False
 
     def write(self, lines: list[str]) -> None:
+        """Append ``lines`` to the stream (created, with its group, when missing).
+
+        Straight into the stream, as PutLogEvents stores events after checking them: the events
+        are built here, in order and timestamped now, so the checks cannot fail. Subscription
+        filters still see them.
+        """
         if not lines:
             return
         from moto.logs.models import logs_backends
 
         backend = logs_backends[self.account_id][self.region]
-        if not self._ready or self.group not in backend.groups:
+        group = backend.groups.get(self.group)
+        stream = group.streams.get(self.stream) if group is not None else None
+        if stream is None:
             backend.ensure_log_group(self.group)
             backend.ensure_log_stream(self.group, self.stream)
-            self._ready = True
+            stream = backend.groups[self.group].streams[self.stream]
         stamp = int(time.time() * 1000)
         events = [{"timestamp": stamp, "message": line} for line in lines]
         for start in range(0, len(events), 5000):
-            backend.put_log_events(self.group, self.stream, events[start : start + 5000])
+            stream.put_log_events(events[start : start + 5000])

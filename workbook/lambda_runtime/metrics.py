@@ -74,21 +74,32 @@ def publish(
         ]
         if duration_ms is not None:
             values.append(("Duration", float(duration_ms), "Milliseconds"))
-    sets = dimension_sets(function_name, resource, executed_version)
+    sets = _dimension_objects(function_name, resource, executed_version)
     now = utcnow()
-    # What PutMetricData stores, built directly: this runs on every invoke.
-    data = [
-        MetricDatum(NAMESPACE, name, value, dimensions, now, unit)
-        for name, value, unit in values
-        for dimensions in sets
-    ]
+    # What PutMetricData stores, built directly: this runs on every invoke. The Dimension objects
+    # of a dimension set are built once and shared (moto only reads them).
+    data = []
+    for name, value, unit in values:
+        for dimensions in sets:
+            datum = MetricDatum(NAMESPACE, name, value, [], now, unit)
+            datum.dimensions = dimensions
+            data.append(datum)
     if concurrent_executions is not None:
-        data += [
-            MetricDatum(NAMESPACE, "ConcurrentExecutions", float(concurrent_executions), dimensions, now,
-                        "Count")
-            for dimensions in sets[1:3]
-        ]
+        for dimensions in sets[1:3]:
+            datum = MetricDatum(NAMESPACE, "ConcurrentExecutions", float(concurrent_executions), [], now, "Count")
+            datum.dimensions = dimensions
+            data.append(datum)
     cloudwatch_backends[account_id][region].metric_data.extend(data)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dimension_objects(function_name: str, resource: str | None, executed_version: str | None) -> tuple:
+    from moto.cloudwatch.models import Dimension
+
+    return tuple(
+        [Dimension(d["Name"], d["Value"]) for d in dimensions]
+        for dimensions in dimension_sets(function_name, resource, executed_version)
+    )
 
 
 def install_exact_statistics() -> None:

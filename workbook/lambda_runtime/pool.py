@@ -85,6 +85,11 @@ class Pool:
         with self._lock:
             return len(self._busy.get(key, ()))
 
+    def environment_count(self, key: FunctionKey) -> int:
+        """Environments of a function, idle or busy (the benchmark checks it saw no cold start)."""
+        with self._lock:
+            return len(self._all_locked(key))
+
     # ------------------------------------------------------------------ provisioned concurrency
 
     def add_provisioned(self, spec: FunctionSpec, qualifier: str, count: int) -> None:

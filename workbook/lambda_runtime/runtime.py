@@ -211,9 +211,12 @@ class Runtime:
 def _reserved_concurrency(fn) -> int | None:
     """Reserved concurrency lives on the function (moto keeps it on the $LATEST object)."""
     try:
-        from moto.awslambda.utils import get_backend
+        if fn.version == "$LATEST":
+            latest = fn
+        else:
+            from moto.awslambda.utils import get_backend
 
-        latest = get_backend(fn.account_id, fn.region).get_function(fn.function_name)
+            latest = get_backend(fn.account_id, fn.region).get_function(fn.function_name)
         value = latest.reserved_concurrency
     except Exception:
         value = getattr(fn, "reserved_concurrency", None)
