@@ -50,3 +50,24 @@ def test_remaining_time_counts_down_from_the_timeout(sb):
     create_function(sb, "clock", "def handler(event, context):\n    return context.get_remaining_time_in_millis()\n", Timeout=2)
     remaining = invoke(sb, "clock")["Payload"]
     assert 1000 < remaining <= 2000
+
+
+def test_timed_out_report_shows_the_memory_the_runtime_used(sb):
+    """Does the REPORT of a timed-out invoke show the runtime's real peak memory, not 0 MB?"""
+    create_function(
+        sb, "hog", "def handler(event, context):\n    data = bytearray(40 * 1024 * 1024)\n    while True:\n        pass\n",
+        Timeout=1, MemorySize=256,
+    )
+    report = invoke(sb, "hog", LogType="Tail")["Log"].splitlines()[-1]
+    assert report.endswith("\tStatus: timeout")
+    used = int(report.split("Max Memory Used: ")[1].split(" MB")[0])
+    assert 40 <= used <= 256
+
+
+def test_remaining_time_at_handler_start_is_below_the_timeout(sb):
+    """Is the time left at the very start of the handler already below the timeout (the deadline
+    was fixed when the invoke was dispatched)?"""
+    create_function(sb, "early", "def handler(event, context):\n    return context.get_remaining_time_in_millis()\n", Timeout=3)
+    for _ in range(5):
+        remaining = invoke(sb, "early")["Payload"]
+        assert 0 < remaining < 3000
