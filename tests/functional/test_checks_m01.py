@@ -150,6 +150,23 @@ def test_deploy_fails_when_the_handler_setting_names_a_missing_file(sb):
     assert "app.py" in outcome.feedback
 
 
+def test_a_handler_with_a_syntax_error_is_named_with_how_to_redeploy(sb):
+    """Does a handler that cannot be imported fail with the syntax error and the update_function_code fix?"""
+    deploy(sb, source="def lambda_handler(event, context)\n    return 1\n")
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "UserCodeSyntaxError" in outcome.feedback and "update_function_code" in outcome.feedback
+
+
+def test_a_handler_that_raises_points_at_the_log_and_the_redeploy(sb):
+    """Does a handler that raises KeyError fail naming the error, the log tail and how to redeploy?"""
+    deploy(sb, source="def lambda_handler(event, context):\n    return {'message': event['nom']}\n")
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "KeyError" in outcome.feedback and "LogType='Tail'" in outcome.feedback
+    assert "update_function_code" in outcome.feedback
+
+
 def test_deploy_fails_on_a_runtime_other_than_python(sb):
     """Does a Node.js function fail before it is invoked?"""
     deploy(sb, runtime="nodejs20.x", handler="index.handler")

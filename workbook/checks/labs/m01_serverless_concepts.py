@@ -12,6 +12,10 @@ FUNCTION = "hello-lambda"
 ROLE = "hello-lambda-role"
 CHECK_NAME = "Checker"  # the name the deploy check greets, so a hard-coded "Ada" does not pass
 REQUIRED_NUMBERS = ("Duration", "Billed Duration", "Memory Size", "Max Memory Used")
+REDEPLOY = (
+    "Fix the source, zip it again and send it to the function you have: "
+    f"lam.update_function_code(FunctionName='{FUNCTION}', ZipFile=...), then check again."
+)
 
 lab = Lab("01-serverless-concepts", "Lab 01 · Your first Lambda function")
 
@@ -125,12 +129,12 @@ def deploy(aws):
     if result.payload is None:
         raise Failed(
             f"your handler returned None; the event {{'name': {CHECK_NAME!r}}} asked for a greeting: "
-            f"return {expected}."
+            f"return {expected}. {REDEPLOY}"
         )
     if result.payload != expected:
         raise Failed(
             f"for the event {{'name': {CHECK_NAME!r}}} your handler returned {result.payload!r}; "
-            f"expected {expected}."
+            f"expected {expected}. {REDEPLOY}"
         )
     return f"{FUNCTION} ({config['Runtime']}, handler {handler}) greets {CHECK_NAME} correctly"
 
@@ -271,10 +275,33 @@ def _explain_error(result, handler: str) -> str:
     message = f"invoking {FUNCTION} failed with {result.error_summary}"
     module, _, function = handler.rpartition(".")
     if kind == "Runtime.ImportModuleError":
-        return f"{message}. Handler {handler!r} makes Lambda import {module}.py: is it at the top of the zip?"
+        return (
+            f"{message}. Handler {handler!r} makes Lambda import {module}.py: is it at the top of the zip? "
+            "Either rebuild the zip with that file name, or change the setting with "
+            f"lam.update_function_configuration(FunctionName='{FUNCTION}', Handler=...)."
+        )
     if kind == "Runtime.HandlerNotFound":
-        return f"{message}. The Handler {handler!r} needs a function named {function} in {module}.py."
-    return f"{message}. Invoke it yourself with LogType='Tail' and read the traceback in the log."
+        return (
+            f"{message}. The Handler {handler!r} needs a function named {function} in {module}.py: "
+            "rename the function, or change the setting with "
+            f"lam.update_function_configuration(FunctionName='{FUNCTION}', Handler=...)."
+        )
+    if kind == "Runtime.UserCodeSyntaxError":
+        return f"{message}. Python could not import your file: correct that line. {REDEPLOY}"
+    if kind == "Sandbox.Timedout":
+        return (
+            f"{message}. Your handler ran longer than the function's timeout: does it loop forever, "
+            f"or wait for something that never comes? {REDEPLOY}"
+        )
+    if kind == "Runtime.ExitError":
+        return (
+            f"{message}. Your handler ended its own process (sys.exit()?): return the result instead. "
+            f"{REDEPLOY}"
+        )
+    return (
+        f"{message}. Your handler raised this error: invoke it yourself with LogType='Tail' and read the "
+        f"traceback in the log. {REDEPLOY}"
+    )
 
 
 def _as_text(value) -> str:
