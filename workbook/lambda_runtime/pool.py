@@ -111,16 +111,7 @@ class Pool:
         env.close()
 
     def remove_provisioned(self, key: FunctionKey, qualifier: str) -> None:
-        closing = []
-        with self._lock:
-            for env in self._all_locked(key):
-                if env.provisioned_for == qualifier:
-                    env.retired = True
-            idle = self._idle.get(key, [])
-            closing = [env for env in idle if env.retired]
-            idle[:] = [env for env in idle if not env.retired]
-        for env in closing:
-            env.close()
+        self._retire_where(key, lambda env: env.provisioned_for == qualifier)
 
     def provisioned_ready(self, key: FunctionKey, qualifier: str) -> int:
         with self._lock:
@@ -135,10 +126,13 @@ class Pool:
 
     def retire(self, key: FunctionKey, version: str | None = None) -> None:
         """Outdate the environments of ``version`` (every version when None)."""
-        closing = []
+        self._retire_where(key, lambda env: version is None or env.spec.version == version)
+
+    def _retire_where(self, key: FunctionKey, outdated: Callable[[Environment], bool]) -> None:
+        """Retire the matching environments: idle ones close now, busy ones when their invoke returns."""
         with self._lock:
             for env in self._all_locked(key):
-                if version is None or env.spec.version == version:
+                if outdated(env):
                     env.retired = True
             idle = self._idle.get(key, [])
             closing = [env for env in idle if env.retired]

@@ -1,10 +1,10 @@
-"""Provisioned concurrency through plain boto3 against the sandbox."""
+"""Provisioned concurrency, the control plane: Put/Get/List/Delete, their errors, and what the runtime
+is told (listeners). What the runtime then does with the environments: test_lambda_provisioned.py."""
 
 from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 
 import pytest
@@ -204,18 +204,3 @@ def test_reset_forgets_configurations(sb, lam, function):
     lam.put_provisioned_concurrency_config(FunctionName=function, Qualifier="live", ProvisionedConcurrentExecutions=1)
     sb.reset()
     assert provisioned.configs(sb.account_id, sb.region) == []
-
-
-@pytest.mark.slow
-def test_runtime_makes_the_configuration_ready(sb, lam, function):
-    """With the real runtime, does the configuration reach READY once its environment is initialised?"""
-    lam.put_provisioned_concurrency_config(FunctionName=function, Qualifier="live", ProvisionedConcurrentExecutions=1)
-    waiter_deadline = time.monotonic() + 60
-    status = None
-    while time.monotonic() < waiter_deadline:
-        status = lam.get_provisioned_concurrency_config(FunctionName=function, Qualifier="live")
-        if status["Status"] == "READY":
-            break
-        time.sleep(0.1)
-    assert status["Status"] == "READY"
-    assert status["AllocatedProvisionedConcurrentExecutions"] == 1
