@@ -1,29 +1,46 @@
-"""Build Lambda deployment packages (zip files) in memory, straight from notebook strings.
+"""Deploy Lambda functions from notebook strings: zip packages, execution roles, create-or-update.
+
+- :func:`zip_code` builds a deployment package (a zip file) in memory from ``{filename: source}``;
+- :func:`create_execution_role` creates the IAM role a function runs as (trusted by Lambda, may write logs);
+- :func:`deploy_function` creates a function, or updates its code and configuration if it exists, and waits
+  until it is ready.
+
+Lesson 01 does each of these by hand with boto3; later lessons use the helpers, which make the same calls.
 
 Example::
 
-    from workbook.deploy import zip_code
+    from workbook.deploy import create_execution_role, deploy_function
 
-    HANDLER = '''
+    APP_PY = '''
     def handler(event, context):
         return {"hello": event.get("name", "world")}
     '''
-    lam.create_function(
-        FunctionName="hello",
-        Runtime="python3.12",
-        Role=role_arn,
-        Handler="app.handler",                     # file app.py, function handler
-        Code={"ZipFile": zip_code({"app.py": HANDLER})},
-    )
+    ROLE_ARN = create_execution_role(iam, "hello-role")
+    deploy_function(lam, "hello", {"app.py": APP_PY}, ROLE_ARN)   # handler "app.handler": file app.py
 """
 
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
+
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+"""The trust policy of an execution role: the Lambda service may assume it (``sts:AssumeRole``)."""
+
+_AWS_MANAGED = "arn:aws:iam::aws:policy/"
+# create_function parameters that update_function_configuration does not take: some go to
+# update_function_code instead, the rest only apply when a function is created (Tags: see tag_resource).
+_CODE_SETTINGS = ("Publish", "Architectures")
+_CREATE_ONLY = ("PackageType", "CodeSigningConfigArn", "Tags")
 
 # A fixed timestamp makes the same sources give the same bytes (and the same CodeSha256).
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -60,3 +77,96 @@ def zip_code(source_by_filename: Mapping[str, str | bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, content)
     return buffer.getvalue()
+
+
+def create_execution_role(
+    iam,
+    name: str,
+    statements: Iterable[dict] = (),
+    managed: Iterable[str] = ("service-role/AWSLambdaBasicExecutionRole",),
+) -> str:
+    """Create the execution role ``name`` for Lambda functions and return its ARN.
+
+    The role trusts Lambda (:data:`LAMBDA_TRUST_POLICY`). By default it gets the AWS managed policy
+    ``AWSLambdaBasicExecutionRole``, which allows writing logs to CloudWatch Logs — what AWS's own tutorials
+    attach. ``managed`` names more managed policies (``"AmazonS3ReadOnlyAccess"``,
+    ``"service-role/AWSLambdaSQSQueueExecutionRole"``) or full policy ARNs; ``statements`` are IAM policy
+    statements put on the role as one inline policy, ``permissions``.
+
+    Running it again for the same name is safe: the trust policy and the inline policy are replaced and the
+    managed policies attached again (none is detached).
+
+    Example::
+
+        ROLE_ARN = create_execution_role(iam, "orders-role")              # may write logs
+        ROLE_ARN = create_execution_role(
+            iam,
+            "reader-role",
+            statements=[{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}],
+        )
+    """
+    trust = json.dumps(LAMBDA_TRUST_POLICY)
+    try:
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    statements = list(statements)
+    if statements:
+        document = {"Version": "2012-10-17", "Statement": statements}
+        iam.put_role_policy(RoleName=name, PolicyName="permissions", PolicyDocument=json.dumps(document))
+    for policy in managed:
+        policy_arn = policy if policy.startswith("arn:") else _AWS_MANAGED + policy.lstrip("/")
+        iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    return arn
+
+
+def deploy_function(
+    lam,
+    name: str,
+    files: Mapping[str, str | bytes],
+    role_arn: str,
+    handler: str = "app.handler",
+    runtime: str = "python3.12",
+    **config,
+) -> dict:
+    """Deploy the Python function ``name`` from ``{filename: source}`` and return its configuration.
+
+    Creates the function the first time; when it exists, updates its configuration (role, handler, runtime
+    and ``config``) and then its code. Either way it waits until the function is ready to invoke
+    (``function_active_v2`` / ``function_updated_v2``), so that running a cell again redeploys.
+    ``config`` takes the other parameters of ``create_function``: ``Timeout=2``, ``MemorySize=256``,
+    ``Environment={"Variables": {...}}``, ``Publish=True``, …
+
+    Example::
+
+        config = deploy_function(lam, "orders", {"app.py": APP_PY, "pricing.py": PRICING_PY}, ROLE_ARN,
+                                 Timeout=10, Environment={"Variables": {"TABLE_NAME": "orders"}})
+        config["State"], config["LastUpdateStatus"]                # ('Active', 'Successful')
+        deploy_function(lam, "echo", {"echo.py": ECHO_PY}, ROLE_ARN, handler="echo.handler")
+    """
+    package = zip_code(files)
+    settings = {"Role": role_arn, "Handler": handler, "Runtime": runtime, **config}
+    try:
+        lam.create_function(FunctionName=name, Code={"ZipFile": package}, **settings)
+    except lam.exceptions.ResourceConflictException:
+        _update_function(lam, name, package, settings)
+    else:
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return lam.get_function_configuration(FunctionName=name)
+
+
+def _update_function(lam, name: str, package: bytes, settings: dict) -> None:
+    """Bring an existing function to ``settings`` and ``package``: configuration first, then code."""
+    code_settings = {key: settings.pop(key) for key in _CODE_SETTINGS if key in settings}
+    tags = settings.pop("Tags", None)
+    for key in _CREATE_ONLY:
+        settings.pop(key, None)
+    updated = lam.get_waiter("function_updated_v2")
+    lam.update_function_configuration(FunctionName=name, **settings)
+    updated.wait(FunctionName=name)
+    lam.update_function_code(FunctionName=name, ZipFile=package, **code_settings)
+    updated.wait(FunctionName=name)
+    if tags:
+        arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
+        lam.tag_resource(Resource=arn, Tags=tags)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from workbook import checks
-from workbook.checks import lambda_logs
+from workbook import lambda_logs
 from workbook.deploy import zip_code
 
 pytestmark = pytest.mark.sandbox

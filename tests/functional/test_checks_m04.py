@@ -7,7 +7,7 @@ import json
 import pytest
 
 from workbook import checks
-from workbook.checks import lambda_logs
+from workbook import lambda_logs
 from workbook.checks.labs.m04_logging_monitoring import DECLINED_CARD, quantile
 from workbook.deploy import zip_code
 

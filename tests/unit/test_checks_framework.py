@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from workbook import checks, progress
-from workbook.checks import Failed, Lab, NotAttempted, Status, lambda_logs, registry
+from workbook.checks import Failed, Lab, NotAttempted, Status, registry
 
 DEMO = "99-demo"
 
@@ -258,28 +258,3 @@ def test_every_registered_step_has_hints_and_a_solution_that_parses(module):
     for step in registry.get_lab(module).steps:
         assert len(step.hints) >= 2, f"{module}/{step.id} needs graded hints"
         ast.parse(step.solution, filename=f"{module}/{step.id}")
-
-
-def test_parse_report_reads_a_cold_start_line():
-    """Does parse_report turn a REPORT line (with Init Duration) into numbers?"""
-    line = (
-        "REPORT RequestId: 3f1c2a7e-1111-4222-8333-944445555666\tDuration: 1.52 ms\tBilled Duration: 97 ms\t"
-        "Memory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 95.03 ms\t"
-    )
-    assert lambda_logs.parse_report(line) == {
-        "RequestId": "3f1c2a7e-1111-4222-8333-944445555666",
-        "Duration": 1.52,
-        "Billed Duration": 97,
-        "Memory Size": 128,
-        "Max Memory Used": 41,
-        "Init Duration": 95.03,
-    }
-
-
-def test_parse_report_keeps_a_timeout_status():
-    """Does a timed-out invocation's REPORT keep its Status field?"""
-    line = (
-        "REPORT RequestId: 3f1c2a7e-1111-4222-8333-944445555666\tDuration: 3000.00 ms\t"
-        "Billed Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tStatus: timeout"
-    )
-    assert lambda_logs.parse_report(line)["Status"] == "timeout"

@@ -1,8 +1,9 @@
-"""workbook.deploy.zip_code: deployment packages built from strings."""
+"""workbook.deploy: deployment packages built from strings, and the trust policy of an execution role."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -54,3 +55,13 @@ def test_empty_package_is_refused():
     """Does an empty mapping fail loudly instead of producing an empty zip?"""
     with pytest.raises(ValueError, match="at least one file"):
         zip_code({})
+
+
+def test_lambda_trust_policy_lets_only_lambda_assume_the_role():
+    """Is LAMBDA_TRUST_POLICY the trust policy an execution role needs, and nothing more?"""
+    from workbook.checks import iam_policies
+    from workbook.deploy import LAMBDA_TRUST_POLICY
+
+    assert iam_policies.trusts_service(LAMBDA_TRUST_POLICY, "lambda.amazonaws.com")
+    assert not iam_policies.trusts_service(LAMBDA_TRUST_POLICY, "ec2.amazonaws.com")
+    assert json.loads(json.dumps(LAMBDA_TRUST_POLICY)) == LAMBDA_TRUST_POLICY

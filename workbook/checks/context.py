@@ -15,8 +15,10 @@ from urllib.parse import urlparse
 import boto3
 from botocore.config import Config
 
-from . import iam_policies, lambda_logs
-from .model import NotAttempted
+from workbook import lambda_logs
+
+from . import iam_policies
+from .model import Failed, NotAttempted
 
 # One attempt only: the sandbox is local, and retrying an invoke would run the learner's handler twice.
 _CONFIG = Config(connect_timeout=5, read_timeout=120, retries={"total_max_attempts": 1, "mode": "standard"})
@@ -100,22 +102,39 @@ class Aws:
             documents.append(version["PolicyVersion"]["Document"])
         return [iam_policies.as_document(d) for d in documents]
 
-    def log_messages(self, log_group: str) -> list[str]:
-        """Every message in ``log_group``, oldest first; [] when the group does not exist."""
+    def execution_role_policies(self, role_name: str) -> list[dict]:
+        """The permission documents of a working execution role: Lambda may assume it, and it may write logs.
+
+        NotAttempted when there is no such role; Failed, saying what to add, when it is not a working
+        execution role yet.
+        """
+        found = self.role(role_name)
+        if not iam_policies.trusts_service(found["AssumeRolePolicyDocument"], "lambda.amazonaws.com"):
+            raise Failed(
+                f"{role_name} exists, but Lambda may not assume it: its trust policy needs an Allow statement "
+                "with Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
+            )
+        documents = self.role_policies(role_name)
+        if not any(iam_policies.allows(d, "logs:PutLogEvents") for d in documents):
+            raise Failed(
+                f"{role_name} can be assumed by Lambda but may not write logs: add a permission policy that "
+                "allows logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents (an inline policy is fine)."
+            )
+        return documents
+
+    def log_events(self, log_group: str, **filters) -> list[dict]:
+        """The events of ``log_group``, every page of ``filter_log_events``; [] when there is no such group."""
         logs = self.client("logs")
-        messages, kwargs = [], {"logGroupName": log_group}
         try:
-            while True:
-                page = logs.filter_log_events(**kwargs)
-                messages += page.get("events", [])
-                token = page.get("nextToken")
-                if not token or not page.get("events"):
-                    break
-                kwargs["nextToken"] = token
+            return list(lambda_logs.filter_events(logs, log_group, **filters))
         except logs.exceptions.ResourceNotFoundException:
             return []
-        messages.sort(key=lambda event: (event.get("timestamp", 0), event.get("ingestionTime", 0)))
-        return [event["message"] for event in messages]
+
+    def log_messages(self, log_group: str) -> list[str]:
+        """Every message in ``log_group``, oldest first; [] when the group does not exist."""
+        events = self.log_events(log_group)
+        events.sort(key=lambda event: (event.get("timestamp", 0), event.get("ingestionTime", 0)))
+        return [event["message"] for event in events]
 
     def function_log_lines(self, function_name: str) -> list[str]:
         """The lines in ``/aws/lambda/<function_name>``, oldest first (multi-line messages split)."""

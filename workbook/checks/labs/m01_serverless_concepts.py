@@ -6,7 +6,8 @@ import base64
 import binascii
 import math
 
-from workbook.checks import Failed, Lab, NotAttempted, iam_policies, lambda_logs
+from workbook import lambda_logs
+from workbook.checks import Failed, Lab, NotAttempted
 
 FUNCTION = "hello-lambda"
 ROLE = "hello-lambda-role"
@@ -57,18 +58,7 @@ iam.put_role_policy(RoleName="hello-lambda-role", PolicyName="write-logs",
 ''',
 )
 def role(aws):
-    found = aws.role(ROLE)
-    if not iam_policies.trusts_service(found["AssumeRolePolicyDocument"], "lambda.amazonaws.com"):
-        raise Failed(
-            f"{ROLE} exists, but its trust policy does not let Lambda assume it: it needs an Allow statement "
-            "with Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
-        )
-    documents = aws.role_policies(ROLE)
-    if not any(iam_policies.allows(d, "logs:PutLogEvents") for d in documents):
-        raise Failed(
-            f"{ROLE} can be assumed by Lambda but may not write logs: add a permission policy that allows "
-            "logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents (an inline policy is fine)."
-        )
+    aws.execution_role_policies(ROLE)
     return f"{ROLE} can be assumed by Lambda and may write logs"
 
 

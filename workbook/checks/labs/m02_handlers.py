@@ -114,17 +114,7 @@ iam.put_role_policy(RoleName="upload-indexer-role", PolicyName="write-logs-and-c
 ''',
 )
 def role(aws):
-    found = aws.role(ROLE)
-    if not iam_policies.trusts_service(found["AssumeRolePolicyDocument"], "lambda.amazonaws.com"):
-        raise Failed(
-            f"{ROLE} exists, but Lambda may not assume it: its trust policy needs an Allow statement with "
-            "Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
-        )
-    documents = aws.role_policies(ROLE)
-    if not any(iam_policies.allows(d, "logs:PutLogEvents") for d in documents):
-        raise Failed(
-            f"{ROLE} may not write logs: allow logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents."
-        )
+    documents = aws.execution_role_policies(ROLE)
     if not any(iam_policies.allows(d, "dynamodb:PutItem") for d in documents):
         raise Failed(
             f"{ROLE} may write logs but not items: allow 'dynamodb:PutItem' on the table's ARN "
@@ -263,9 +253,9 @@ def s3_event(objects: list[tuple[str, int]], bucket: str = BUCKET) -> dict:
         "S3 URL-encodes object keys in events: `Q3 summary.PDF` arrives as `Q3+summary.PDF`. Decode the key with "
         "`urllib.parse.unquote_plus` before you store it. Create the DynamoDB table resource once, at module level: "
         "`TABLE = boto3.resource('dynamodb').Table('upload-catalog')`.",
-        "Package both files: `zip_code({'app.py': ..., 'catalog.py': ...})` (or read them from `PROJECT`), "
-        "`Handler='app.handler'`, `Role=role_arn`. After changing app.py, deploy again with "
-        "`lam.update_function_code(FunctionName='upload-indexer', ZipFile=...)`.",
+        "Deploy both files: `deploy_function(lam, 'upload-indexer', {'app.py': ..., 'catalog.py': ...}, role_arn, "
+        "Environment={'Variables': {'TABLE_NAME': 'upload-catalog'}})` (read the files from `PROJECT`); the handler "
+        "`app.handler` is its default. After changing app.py, run the same call again: it updates the function.",
     ],
     solution='''
 # app.py (catalog.py next to it in the zip)
@@ -304,13 +294,9 @@ def entry_from(record):
         raise ValueError(f"an S3 record needs s3.bucket.name, s3.object.key and s3.object.size; no {missing}") from None
     return catalog.catalog_entry(bucket, unquote_plus(key), size)
 
-# deploy
-lam.create_function(
-    FunctionName="upload-indexer", Runtime="python3.12", Role=role_arn, Handler="app.handler",
-    Code={"ZipFile": zip_code({path.name: path.read_text() for path in PROJECT.glob("*.py")})},
-    Environment={"Variables": {"TABLE_NAME": "upload-catalog"}},
-)
-lam.get_waiter("function_active_v2").wait(FunctionName="upload-indexer")
+# deploy (from workbook.deploy import deploy_function)
+FILES = {path.name: path.read_text() for path in PROJECT.glob("*.py")}
+deploy_function(lam, "upload-indexer", FILES, role_arn, Environment={"Variables": {"TABLE_NAME": "upload-catalog"}})
 ''',
 )
 def handler(aws):

@@ -15,7 +15,8 @@ all three together take about 3 seconds.
 
 from __future__ import annotations
 
-from workbook.checks import Failed, Lab, lambda_logs
+from workbook import lambda_logs
+from workbook.checks import Failed, Lab
 
 FUNCTION = "batch-processor"
 MAX_TIMEOUT = 3  # seconds: the check's big batch must not fit in the function's timeout
@@ -41,8 +42,7 @@ def _run(aws, items: list[dict]):
     """Invoke the function with ``items``: (result, REPORT fields of that invocation)."""
     config = aws.function(FUNCTION)
     result = aws.invoke(FUNCTION, {"items": items})
-    reports = lambda_logs.platform_lines(result.log, "REPORT")
-    report = lambda_logs.parse_report(reports[-1]) if reports else {}
+    report = lambda_logs.last_report(result.log) or {}
     return config, result, report
 
 

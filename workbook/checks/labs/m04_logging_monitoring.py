@@ -20,7 +20,8 @@ import json
 import math
 from collections import Counter
 
-from workbook.checks import Failed, Lab, NotAttempted, lambda_logs
+from workbook import lambda_logs
+from workbook.checks import Failed, Lab, NotAttempted
 
 FUNCTION = "payments"
 LOG_GROUP = f"/aws/lambda/{FUNCTION}"
@@ -63,8 +64,8 @@ def _carries(record: dict, request_id: str) -> bool:
         "(`function_request_id`), the function name and `cold_start`. Log the declined card with `logger.error(...)` "
         "before raising, so that it is easy to find.",
         "Keep the rest of the handler as it was (same return value, same PaymentDeclined exception), then redeploy: "
-        "`lam.update_function_code(FunctionName='payments', ZipFile=zip_code({'app.py': PAYMENTS_PY}))` and wait with "
-        "`lam.get_waiter('function_updated_v2')`.",
+        "`deploy_function(lam, 'payments', {'app.py': PAYMENTS_PY}, ROLE_ARN)` updates the function and waits until "
+        "it is ready.",
     ],
     solution='''
 PAYMENTS_PY = """
@@ -92,8 +93,7 @@ def handler(event, context):
     logger.info("order charged")
     return {"order_id": order_id, "charged_cents": amount}
 """
-lam.update_function_code(FunctionName="payments", ZipFile=zip_code({"app.py": PAYMENTS_PY}))
-lam.get_waiter("function_updated_v2").wait(FunctionName="payments")
+deploy_function(lam, "payments", {"app.py": PAYMENTS_PY}, ROLE_ARN)
 ''',
 )
 def structured(aws):
@@ -161,33 +161,12 @@ def structured(aws):
 
 def _search(aws, term: str) -> list[str]:
     """Messages of every event of the log group that contains ``term`` (a quoted filter pattern)."""
-    logs = aws.client("logs")
-    kwargs = {"logGroupName": LOG_GROUP, "filterPattern": f'"{term}"'}
-    messages = []
-    try:
-        while True:
-            page = logs.filter_log_events(**kwargs)
-            messages += [event["message"].rstrip("\n") for event in page.get("events", [])]
-            if not page.get("nextToken") or not page.get("events"):
-                return messages
-            kwargs["nextToken"] = page["nextToken"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []
+    return [event["message"].rstrip("\n") for event in aws.log_events(LOG_GROUP, filterPattern=f'"{term}"')]
 
 
 def _events(aws) -> list[dict]:
     """Every event of the log group, ordered by stream and time (the order within one invocation kept)."""
-    logs = aws.client("logs")
-    kwargs, events = {"logGroupName": LOG_GROUP}, []
-    try:
-        while True:
-            page = logs.filter_log_events(**kwargs)
-            events += page.get("events", [])
-            if not page.get("nextToken") or not page.get("events"):
-                break
-            kwargs["nextToken"] = page["nextToken"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []
+    events = aws.log_events(LOG_GROUP)
     return sorted(events, key=lambda event: (event.get("logStreamName", ""), event.get("timestamp", 0)))
 
 
@@ -224,7 +203,7 @@ def _as_messages(lines) -> list[str] | None:
     "failing",
     "Find the failed request's log lines by its request id",
     hints=[
-        "Read the log group into pandas: `filter_log_events(logGroupName='/aws/lambda/payments')` (with a paginator), "
+        "Read the log group into pandas: `log_events(logs, 'payments')` (every page of `filter_log_events`), "
         "keep the messages that start with `{`, and `pd.json_normalize([json.loads(m) for m in ...])` them. "
         "The failed request logged a line with level ERROR.",
         "`structured.loc[structured['level'] == 'ERROR', 'function_request_id']` gives the request ids of the ERROR "
@@ -234,18 +213,10 @@ def _as_messages(lines) -> list[str] | None:
         "`checks.step('04-logging-monitoring', 'failing').check(failed_request_id, failed_lines)`.",
     ],
     solution='''
-def read_log(**filters):
-    """Every event of /aws/lambda/payments (optionally filtered) as a DataFrame."""
-    paginator = logs.get_paginator("filter_log_events")
-    pages = paginator.paginate(logGroupName="/aws/lambda/payments", **filters)
-    return pd.DataFrame([event for page in pages for event in page["events"]],
-                        columns=["timestamp", "logStreamName", "message"])
-
-
-messages = read_log()["message"]
+messages = log_events(logs, "payments")["message"]
 structured = pd.json_normalize([json.loads(m) for m in messages if m.startswith("{")])
 failed_request_id = structured.loc[structured["level"] == "ERROR", "function_request_id"].iloc[-1]
-failed_lines = list(read_log(filterPattern=f'"{failed_request_id}"')["message"])
+failed_lines = list(log_events(logs, "payments", filterPattern=f'"{failed_request_id}"')["message"])
 ''',
 )
 def failing(aws, request_id=None, lines=None):
@@ -319,8 +290,9 @@ def _reports(aws) -> list[dict]:
     "percentiles",
     "p50 and p95 duration from the REPORT lines",
     hints=[
-        "Ask CloudWatch Logs for the REPORT lines only: `filterPattern='\"REPORT RequestId\"'`. From each, take the "
-        "number after `Duration: ` (not `Billed Duration`), as a float.",
+        "Ask CloudWatch Logs for the REPORT lines only: `log_events(logs, 'payments', "
+        "filterPattern='\"REPORT RequestId\"')`. From each, take the `Duration` (not `Billed Duration`), as a float: "
+        "`parse_report(line)['Duration']`.",
         "Put the durations in a pandas Series: `durations.quantile(0.5)` is the median (p50), "
         "`durations.quantile(0.95)` the 95th percentile. Do not round them.",
         "Pass a dict with the number of REPORT lines you used: `answer = {'count': len(durations), "
@@ -328,8 +300,8 @@ def _reports(aws) -> list[dict]:
         "`checks.step('04-logging-monitoring', 'percentiles').check(answer)`.",
     ],
     solution='''
-reports = read_log(filterPattern='"REPORT RequestId"')["message"]
-durations = reports.str.extract(r"\\tDuration: ([\\d.]+) ms", expand=False).astype(float)
+reports = log_events(logs, "payments", filterPattern='"REPORT RequestId"')["message"]
+durations = pd.Series([parse_report(line)["Duration"] for line in reports])
 answer = {"count": len(durations), "p50": durations.quantile(0.5), "p95": durations.quantile(0.95)}
 ''',
 )
