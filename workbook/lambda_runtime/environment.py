@@ -30,7 +30,7 @@ INIT_TIMEOUT_SECONDS = 10.0  # the init phase limit on AWS
 LOG_CAPTURE_LIMIT = 1024 * 1024  # output kept per invoke; the rest is dropped with a note
 MEMORY_CHECK_INTERVAL = 0.05
 READ_CHUNK = 1 << 16
-PIPE_SIZE = 1 << 20
+PIPE_SIZE = 1 << 18  # 256 KB: stays well inside the per-user pipe memory soft limit
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
