@@ -279,3 +279,21 @@ def test_a_start_that_fails_after_the_server_is_up_leaves_nothing_behind():
         """
     )
     assert seen == {"error": "runtime refused", "restored": True, "servers": [], "current": True}
+
+
+def test_a_client_used_after_stop_says_the_sandbox_is_stopped():
+    """Does a client kept from a stopped sandbox raise a one-line SandboxError, not a connection traceback?"""
+    seen = run_python_json(
+        """
+        import json
+        from workbook import sandbox
+        sb = sandbox.start()
+        s3 = sb.client("s3")
+        sb.stop()
+        try:
+            s3.list_buckets()
+        except sandbox.SandboxError as exc:
+            print(json.dumps(str(exc)))
+        """
+    )
+    assert "sandbox was stopped" in seen and "sandbox.start()" in seen

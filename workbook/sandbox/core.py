@@ -66,13 +66,17 @@ class Sandbox:
         """
         kwargs.setdefault("region_name", self.region)
         kwargs.setdefault("endpoint_url", self.endpoint_url)
-        return boto3.client(service, **kwargs)
+        client = boto3.client(service, **kwargs)
+        client.meta.events.register("before-send", self._refuse_when_stopped)
+        return client
 
     def resource(self, service: str, **kwargs):
         """A boto3 resource (``s3``, ``dynamodb``, …) bound to this sandbox."""
         kwargs.setdefault("region_name", self.region)
         kwargs.setdefault("endpoint_url", self.endpoint_url)
-        return boto3.resource(service, **kwargs)
+        resource = boto3.resource(service, **kwargs)
+        resource.meta.client.meta.events.register("before-send", self._refuse_when_stopped)
+        return resource
 
     def reset(self) -> None:
         """Delete everything: every AWS resource and every Lambda execution environment.
@@ -116,6 +120,14 @@ class Sandbox:
                 self._environment.restore()
                 if _current is self:
                     _current = None
+
+    def _refuse_when_stopped(self, **kwargs) -> None:
+        # A client kept from before `stop()` would otherwise fail with a long connection traceback.
+        if not self.running:
+            raise SandboxError(
+                "this sandbox was stopped, so its clients have nowhere to go. "
+                "Run `sb = sandbox.start()` and make new clients with `sb.client(...)`."
+            )
 
     def _require_running(self) -> None:
         if not self.running:
