@@ -180,7 +180,9 @@ def test_numeric_text_that_is_no_number_is_invalid():
         grade(q("max-timeout"), "fifteen minutes")
 
 
-@pytest.mark.parametrize("text, value", [("1,024", 1024.0), (" 0.5 ", 0.5), ("1_000", 1000.0), ("-3", -3.0)])
+@pytest.mark.parametrize(
+    "text, value", [("1,024", 1024.0), (" 0.5 ", 0.5), ("1_000", 1000.0), ("-3", -3.0), ("$15.00", 15.0), ("$ 1,024", 1024.0)]
+)
 def test_parse_number_reads_common_spellings(text, value):
     """Are thousands separators, spaces and underscores read as a learner means them?"""
     assert parse_number(text) == value
@@ -233,3 +235,11 @@ def test_options_can_be_given_by_their_text():
     assert grade(question, texts) == grade(question, [i for i, o in enumerate(question.options) if o.correct])
     with pytest.raises(InvalidResponse):
         grade(question, ["no such option"])
+
+
+def test_multiple_full_marks_feedback_names_each_option():
+    """When every right option is chosen, does the feedback say which option each sentence is about?"""
+    question = q("sync-invokers")
+    right = [i for i, option in enumerate(question.options) if option.correct]
+    feedback = grade(question, right).feedback
+    assert all(f"“{question.options[i].text}”" in feedback for i in right)

@@ -97,7 +97,7 @@ def _grade_multiple(question: Question, response: Any) -> Result:
     wrong = [i for i in chosen if not question.options[i].correct]
     score = max(0.0, (len(right) - len(wrong)) / needed)
     if len(right) == needed and not wrong:
-        feedback = " ".join(question.options[i].feedback for i in right)
+        feedback = "\n".join(f"“{question.options[i].text}”: {question.options[i].feedback}" for i in right)
         return Result(True, 1.0, feedback)
     lines = [f"{len(right)} of the {needed} correct options chosen"]
     lines[0] += f", and {len(wrong)} wrong one{'s' if len(wrong) != 1 else ''}." if wrong else "."
@@ -185,7 +185,7 @@ _GRADERS = {
 
 
 def parse_number(response: Any, unit: str = "") -> float:
-    """A learner's number: ``128``, ``"128"``, ``" 1,024 "``, ``"0.5 s"`` (when the unit is s)."""
+    """A learner's number: ``128``, ``"128"``, ``" 1,024 "``, ``"$15.00"``, ``"0.5 s"`` (when the unit is s)."""
     if isinstance(response, bool):
         raise InvalidResponse("Type a number.")
     if isinstance(response, (int, float)):
@@ -194,6 +194,7 @@ def parse_number(response: Any, unit: str = "") -> float:
         text = response.strip()
         if unit and text.lower().endswith(unit.lower()):
             text = text[: -len(unit)].strip()
+        text = re.sub(r"^([+-]?)\s*[$€£]\s*", r"\1", text)  # "$15.00" is a price in USD
         if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
             text = text.replace(",", "")  # thousands separators: 1,024
         try:
