@@ -21,14 +21,15 @@ import atexit
 import contextlib
 import os
 import threading
+import weakref
 
-from . import moto_patch
+from . import iam, metrics, moto_patch, provisioned
 from .invoke import routing_random
 from .runtime import DEFAULT_IDLE_TIMEOUT, Runtime
 
 __all__ = ["Runtime", "activate", "configure", "install", "seed"]
 
-_all: list[Runtime] = []
+_all: weakref.WeakSet[Runtime] = weakref.WeakSet()  # for configure() and interpreter exit
 _lock = threading.Lock()
 _settings = {"idle_timeout": DEFAULT_IDLE_TIMEOUT}
 
@@ -39,22 +40,12 @@ def install(endpoint_url: str, region: str) -> Runtime:
     Returns the handle the sandbox keeps: ``.reset()``, ``.settle(timeout)``, ``.close()``.
     """
     runtime = Runtime(endpoint_url, region, idle_timeout=_settings["idle_timeout"])
-    _enforce_roles()
+    iam.install_role_enforcement()
+    metrics.install_exact_statistics()
     _watch_provisioned_concurrency()
-    _exact_metrics()
     moto_patch.activate(runtime)
-    original_close = runtime.close
-
-    def close() -> None:
-        moto_patch.deactivate(runtime)
-        original_close()
-        with _lock:
-            if runtime in _all:
-                _all.remove(runtime)
-
-    runtime.close = close
     with _lock:
-        _all.append(runtime)
+        _all.add(runtime)
     return runtime
 
 
@@ -114,29 +105,7 @@ def configure(*, idle_timeout: float | None = None) -> dict:
     return previous
 
 
-def _enforce_roles() -> None:
-    try:
-        from . import iam
-    except ImportError:
-        return
-    iam.install_role_enforcement()
-
-
-def _exact_metrics() -> None:
-    try:
-        from . import metrics
-    except ImportError:
-        return
-    install = getattr(metrics, "install_exact_statistics", None)
-    if install is not None:
-        install()
-
-
 def _watch_provisioned_concurrency() -> None:
-    try:
-        from . import provisioned
-    except ImportError:
-        return
     provisioned.install()
     if _on_provisioned not in provisioned.listeners:
         provisioned.listeners.append(_on_provisioned)
@@ -170,5 +139,8 @@ if os.environ.get("WORKBOOK_LAMBDA_SEED"):
 
 @atexit.register
 def _close_all() -> None:
-    for runtime in list(_all):
+    with _lock:
+        runtimes = list(_all)
+        _all.clear()
+    for runtime in runtimes:
         runtime.close()

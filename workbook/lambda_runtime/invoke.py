@@ -20,7 +20,8 @@ from urllib.parse import unquote
 from . import errors, logs
 from .dispatcher import AsyncInvocation
 from .pool import Throttled
-from .runtime import RoleCannotBeAssumed, Runtime
+from .iam import RoleCannotBeAssumed
+from .runtime import Runtime
 
 routing_random = random.Random()
 

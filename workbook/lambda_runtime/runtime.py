@@ -11,36 +11,14 @@ import shutil
 import tempfile
 import uuid
 
-from . import logs
+from . import iam, logs, metrics, moto_patch
 from .code import CodeCache
 from .dispatcher import AsyncInvocation, Dispatcher
 from .environment import Environment, FunctionSpec, Outcome
+from .iam import RoleCannotBeAssumed
 from .pool import Pool, Throttled
 
-try:  # R2's modules; the runtime works without them (no role credentials, no metrics)
-    from . import iam as _iam
-except ImportError:  # pragma: no cover - depends on the checkout
-    _iam = None
-try:
-    from . import metrics as _metrics
-except ImportError:  # pragma: no cover
-    _metrics = None
-
 DEFAULT_IDLE_TIMEOUT = float(os.environ.get("WORKBOOK_LAMBDA_IDLE_TIMEOUT", "600"))
-_FALLBACK_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "ASIAWORKBOOKLAMBDA00",
-    "AWS_SECRET_ACCESS_KEY": "workbook-lambda-fake-secret-key-0000000",
-    "AWS_SESSION_TOKEN": "workbook-lambda-fake-session-token",
-}
-
-
-class RoleCannotBeAssumed(Exception):
-    pass
-
-
-def _role_errors() -> tuple[type[BaseException], ...]:
-    error = getattr(_iam, "RoleCannotBeAssumed", None)
-    return (RoleCannotBeAssumed,) + ((error,) if error else ())
 
 
 class Runtime:
@@ -69,10 +47,11 @@ class Runtime:
         return self.dispatcher.settle(timeout)
 
     def close(self) -> None:
-        """Stop everything and delete every temp dir."""
+        """Stop everything, stop receiving invokes, and delete every temp dir."""
         if self.closed:
             return
         self.closed = True
+        moto_patch.deactivate(self)
         self.dispatcher.close()
         self.pool.close()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -113,9 +92,7 @@ class Runtime:
 
     @staticmethod
     def _credentials(spec: FunctionSpec) -> dict[str, str]:
-        if _iam is None:
-            return dict(_FALLBACK_CREDENTIALS)
-        return _iam.execution_role_credentials(spec.account_id, spec.region, spec.role, spec.function_name)
+        return iam.execution_role_credentials(spec.account_id, spec.region, spec.role, spec.function_name)
 
     # ------------------------------------------------------------------ invoking
 
@@ -139,9 +116,9 @@ class Runtime:
             raise
         try:
             outcome = env.invoke(request_id, payload, invoked_arn, client_context)
-        except _role_errors() as exc:
+        except RoleCannotBeAssumed:
             env.retired = True
-            raise RoleCannotBeAssumed(str(exc)) from None
+            raise
         finally:
             concurrent = self.pool.busy_count(spec.function_key)
             self.pool.release(env)
@@ -179,10 +156,8 @@ class Runtime:
 
     @staticmethod
     def _publish(spec: FunctionSpec, resource: str, version: str, **values) -> None:
-        if _metrics is None:
-            return
         try:
-            _metrics.publish(spec.account_id, spec.region, spec.function_name, resource, version, **values)
+            metrics.publish(spec.account_id, spec.region, spec.function_name, resource, version, **values)
         except Exception:  # metrics never break an invoke
             pass
 
