@@ -8,9 +8,8 @@ Example::
     # Result(correct=True, score=1.0, feedback='...')
 
 Responses per type (see `quizzes/README.md`): single → option index (or its text); multiple → option
-indices (or texts);
-true_false → True/False; matching → {left: right}; ordering → list of items; numeric → a number
-(or a text that parses as one); short_answer → a text.
+indices (or texts); true_false → True/False; matching → {left: right}; ordering → list of items;
+numeric → a number (or a text that parses as one); short_answer → a text.
 """
 
 from __future__ import annotations
@@ -150,12 +149,12 @@ def _grade_numeric(question: Question, response: Any) -> Result:
     value = parse_number(response, question.unit)
     unit = f" {question.unit}" if question.unit else ""
     if _close(value, question.answer, question.tolerance):
-        return Result(True, 1.0, f"Right: {_format_number(question.answer)}{unit}.")
+        return Result(True, 1.0, f"Right: {format_number(question.answer)}{unit}.")
     for distractor in question.distractors:
         if _close(value, distractor.value, question.tolerance):
             return Result(False, 0.0, distractor.feedback)
     direction = "high" if value > question.answer else "low"
-    return Result(False, 0.0, f"Not quite: {_format_number(value)}{unit} is too {direction}.")
+    return Result(False, 0.0, f"Not quite: {format_number(value)}{unit} is too {direction}.")
 
 
 def _grade_short_answer(question: Question, response: Any) -> Result:
@@ -181,11 +180,18 @@ _GRADERS = {
 }
 
 
-# --- helpers -----------------------------------------------------------------------------------------
+# --- reading numbers and options ---------------------------------------------------------------------
 
 
 def parse_number(response: Any, unit: str = "") -> float:
-    """A learner's number: ``128``, ``"128"``, ``" 1,024 "``, ``"$15.00"``, ``"0.5 s"`` (when the unit is s)."""
+    """A learner's number from a number or a text; :class:`InvalidResponse` when it is not one.
+
+    Example::
+
+        parse_number(" 1,024 ")        # 1024.0
+        parse_number("$15.00")         # 15.0
+        parse_number("0.5 s", "s")     # 0.5
+    """
     if isinstance(response, bool):
         raise InvalidResponse("Type a number.")
     if isinstance(response, (int, float)):
@@ -211,7 +217,8 @@ def parse_number(response: Any, unit: str = "") -> float:
 def _option_index(question: Question, response: Any) -> int:
     if response is None:
         raise InvalidResponse("Choose an option first.")
-    if isinstance(response, str):  # the option's text: how attempts are stored, so re-grading survives reordering
+    # An option's text is how attempts are stored, so that re-grading survives a reordered bank.
+    if isinstance(response, str):
         for index, option in enumerate(question.options):
             if option.text == response:
                 return index
@@ -227,5 +234,6 @@ def _close(value: float, target: float, tolerance: float) -> bool:
     return abs(value - target) <= tolerance + _FLOAT_SLACK * max(1.0, abs(target))
 
 
-def _format_number(value: float) -> str:
+def format_number(value: float) -> str:
+    """A number as a learner would write it: ``900.0`` → ``"900"``, ``0.25`` → ``"0.25"``."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"

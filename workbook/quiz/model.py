@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ class BankError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
+    """One option of a `single` or `multiple` question, and what to tell a learner who picks it."""
+
     text: str
     correct: bool
     feedback: str
@@ -58,6 +61,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Pair:
+    """A left and its right in a `matching` question, and what to say when they are not matched."""
+
     left: str
     right: str
     feedback: str
@@ -101,6 +106,8 @@ class Question:
 
 @dataclass(frozen=True)
 class Bank:
+    """One module's question bank, checked: ``bank.question("handler-string")`` finds a question by id."""
+
     module: str
     title: str
     version: int
@@ -181,12 +188,20 @@ def parse_bank(
     if "version" in data and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
         problems.append("version: must be a whole number, 1 or more")
     raw_questions = data.get("questions")
-    questions: list[Question] = []
     if "questions" in data and (not isinstance(raw_questions, list) or not raw_questions):
         problems.append("questions: must be a non-empty list")
         raw_questions = []
+    questions = _parse_questions(raw_questions or [], problems)
+    if problems:
+        raise BankError(source, problems)
+    return Bank(module=module, title=title.strip(), version=version, questions=tuple(questions), path=path)
+
+
+def _parse_questions(raw_questions: list, problems: list[str]) -> list[Question]:
+    """The questions that parse; every problem (with the question's id or number) goes to ``problems``."""
+    questions: list[Question] = []
     seen: set[str] = set()
-    for number, raw in enumerate(raw_questions or [], start=1):
+    for number, raw in enumerate(raw_questions, start=1):
         label = _question_label(raw, number)
         qid = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(qid, str):
@@ -197,9 +212,7 @@ def parse_bank(
         problems += [f"{label}: {problem}" for problem in question_problems]
         if question is not None:
             questions.append(question)
-    if problems:
-        raise BankError(source, problems)
-    return Bank(module=module, title=title.strip(), version=version, questions=tuple(questions), path=path)
+    return questions
 
 
 def parse_question(raw: Any) -> tuple[Question | None, list[str]]:
@@ -254,12 +267,7 @@ def _parse_options(raw: dict) -> tuple[dict, list[str]]:
     if not isinstance(options_raw, list) or len(options_raw) < 3:
         return {}, ["options: must be a list of at least 3 options"]
     options: list[Option] = []
-    for index, item in enumerate(options_raw):
-        where = f"options[{index}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: must be a mapping with text, correct and feedback")
-            continue
-        problems += _check_keys(item, {"text", "correct", "feedback"}, set(), where)
+    for where, item in _mappings(options_raw, "options", ("text", "correct", "feedback"), problems):
         text = _text_field(item, "text", where, problems)
         if "correct" in item and not isinstance(item["correct"], bool):
             problems.append(f"{where}.correct: must be true or false")
@@ -315,12 +323,7 @@ def _parse_matching(raw: dict) -> tuple[dict, list[str]]:
     if not isinstance(pairs_raw, list) or len(pairs_raw) < 2:
         return {}, ["pairs: must be a list of at least 2 {left, right, feedback}"]
     pairs: list[Pair] = []
-    for index, item in enumerate(pairs_raw):
-        where = f"pairs[{index}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: must be a mapping with left, right and feedback")
-            continue
-        problems += _check_keys(item, {"left", "right", "feedback"}, set(), where)
+    for where, item in _mappings(pairs_raw, "pairs", ("left", "right", "feedback"), problems):
         left = _text_field(item, "left", where, problems)
         right = _text_field(item, "right", where, problems)
         feedback = _text_field(item, "feedback", where, problems)
@@ -435,12 +438,7 @@ def _parse_distractors(raw: dict, value_key: str) -> tuple[list[Distractor], lis
     if not isinstance(items, list) or not items:
         return [], [f"distractors: must be a list of at least one {{{value_key}, feedback}}"]
     distractors: list[Distractor] = []
-    for index, item in enumerate(items):
-        where = f"distractors[{index}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: must be a mapping with {value_key} and feedback")
-            continue
-        problems += _check_keys(item, {value_key, "feedback"}, set(), where)
+    for where, item in _mappings(items, "distractors", (value_key, "feedback"), problems):
         feedback = _text_field(item, "feedback", where, problems)
         distractors.append(Distractor(item.get(value_key), feedback or ""))
     return distractors, problems
@@ -457,14 +455,25 @@ _TYPE_PARSERS = {
 }
 
 
-# --- small helpers ----------------------------------------------------------------------------------
+# --- reading fields ---------------------------------------------------------------------------------
 
 
-def _check_keys(item: dict, required: set[str], optional: set[str], where: str) -> list[str]:
-    problems = [f"{where}: missing field {key!r}" for key in sorted(required - item.keys())]
-    unknown = sorted(set(item) - required - optional, key=str)
-    problems += [f"{where}: unknown field {key!r}" for key in unknown]
-    return problems
+def _mappings(
+    items: list, field_name: str, keys: tuple[str, ...], problems: list[str]
+) -> Iterator[tuple[str, dict]]:
+    """Each item of a list field that is a mapping, with where it is (``options[2]``).
+
+    Items that are not mappings, missing keys and unknown keys are added to ``problems``.
+    """
+    for index, item in enumerate(items):
+        where = f"{field_name}[{index}]"
+        if not isinstance(item, dict):
+            listed = ", ".join(keys[:-1]) + " and " + keys[-1]
+            problems.append(f"{where}: must be a mapping with {listed}")
+            continue
+        problems += [f"{where}: missing field {key!r}" for key in sorted(set(keys) - item.keys())]
+        problems += [f"{where}: unknown field {key!r}" for key in sorted(set(item) - set(keys), key=str)]
+        yield where, item
 
 
 def _text_field(item: dict, key: str, where: str, problems: list[str]) -> str | None:

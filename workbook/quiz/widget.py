@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as widgets
 
 from .. import progress
-from .grading import InvalidResponse, Result, grade
+from .grading import InvalidResponse, Result, format_number, grade
 from .model import Bank, Question, load_bank
 
 FULL_WIDTH = widgets.Layout(width="100%")
@@ -149,7 +149,7 @@ class QuizView(widgets.VBox):
     def _update_score(self) -> None:
         total = len(self.cards)
         self.score_line.value = (
-            f"<b>Score: {_number(self.score)} / {total}</b> · {len(self.results)} of {total} answered"
+            f"<b>Score: {format_number(self.score)} / {total}</b> · {len(self.results)} of {total} answered"
             " <small>(your latest answer to each question counts)</small>"
         )
 
@@ -202,28 +202,36 @@ class QuestionCard(widgets.VBox):
             return None
         self.result = result
         self.attempts += 1
-        note = ""
-        if self.record:
-            try:
-                stored = progress.record(
-                    self.bank.module, self.question.id, _as_stored(self.question, response),
-                    result.correct, result.score,
-                    kind="quiz", bank_version=self.bank.version, feedback=result.feedback,
-                )  # fmt: skip
-                self.attempts = stored["attempt"]
-            except OSError as exc:
-                note = f" <small>(not saved to your progress: {html.escape(str(exc))})</small>"
-        mark = "✅ Correct" if result.correct else f"❌ Not yet — score {_number(result.score)}"
-        self.feedback.value = f"<b>{mark}</b>{render_markdown(result.feedback.replace(chr(10), chr(10) * 2))}"
+        note = self._record(response, result) if self.record else ""
+        self._show(result, note)
+        if self.on_scored is not None:
+            self.on_scored(self.question, result)
+        return result
+
+    def _record(self, response, result: Result) -> str:
+        """Save the attempt to the progress log; a note for the status line when that fails."""
+        try:
+            stored = progress.record(
+                self.bank.module, self.question.id, _as_stored(self.question, response),
+                result.correct, result.score,
+                kind="quiz", bank_version=self.bank.version, feedback=result.feedback,
+            )  # fmt: skip
+        except OSError as exc:
+            return f" <small>(not saved to your progress: {html.escape(str(exc))})</small>"
+        self.attempts = stored["attempt"]
+        return ""
+
+    def _show(self, result: Result, note: str) -> None:
+        """Show the mark, feedback and explanation, and lock the input until Try again."""
+        mark = "✅ Correct" if result.correct else f"❌ Not yet — score {format_number(result.score)}"
+        feedback = render_markdown(result.feedback.replace("\n", "\n\n"))  # one paragraph per line
+        self.feedback.value = f"<b>{mark}</b>{feedback}"
         why = render_markdown(self.question.explanation)
         self.explanation.value = f"<details open><summary>Why</summary>{why}</details>"
         self.status.value = f"attempt {self.attempts}{note}"
         self.answer_input.set_enabled(False)
         self.submit_button.disabled = True
         self.try_again_button.layout.display = None
-        if self.on_scored is not None:
-            self.on_scored(self.question, result)
-        return result
 
     def answer(self, response) -> Result | None:
         """Fill in ``response`` (in the format `grade` takes) through the widgets, then Submit.
@@ -305,11 +313,8 @@ class _MatchingInput:
         rng.shuffle(rights)
         pairs = list(question.pairs)
         rng.shuffle(pairs)
-        self.dropdowns = {
-            pair.left: widgets.Dropdown(options=[("choose…", None)] + [(plain_label(r), r) for r in rights],
-                                        value=None)
-            for pair in pairs
-        }
+        choices = [("choose…", None)] + [(plain_label(right), right) for right in rights]
+        self.dropdowns = {pair.left: widgets.Dropdown(options=choices, value=None) for pair in pairs}
         rows = [widgets.HBox([widgets.HTML(render_markdown(left), layout=widgets.Layout(width="45%")), box])
                 for left, box in self.dropdowns.items()]  # fmt: skip
         self.widget = widgets.VBox(rows)
@@ -402,10 +407,6 @@ _INPUTS = {
 }
 
 
-def _number(value: float) -> str:
-    return f"{value:g}" if value != int(value) else str(int(value))
-
-
 def front_end_state(root: widgets.Widget) -> list[dict]:
     """The state of every widget reachable from ``root``: all that the page (and a saved notebook's
     widget metadata) ever receives. Tests use it to check that no answer key is in there."""
@@ -423,7 +424,7 @@ def front_end_state(root: widgets.Widget) -> list[dict]:
     return list(seen.values())
 
 
-def _as_stored(question, response):
+def _as_stored(question: Question, response):
     """Options are stored by their text, so an instructor's copy of a bank may reorder them."""
     if question.type == "single":
         return question.options[response].text
