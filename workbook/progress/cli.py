@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from . import identity
-from .log import DamagedLineWarning, attempts, log_path
-from .summary import attempts_frame, item_table, summary
+from .log import attempts_and_problems, log_path
+from .summary import attempts_frame, item_table, of_kind, summary
 
 
 def whoami_main(argv: list[str]) -> int:
@@ -26,7 +25,7 @@ def whoami_main(argv: list[str]) -> int:
         except ValueError as exc:
             print(f"whoami: {exc}", file=sys.stderr)
             return 2
-        print(f"Saved: your attempts are recorded as {identity._saved_name()!r} (in {path}).")
+        print(f"Saved: your attempts are recorded as {identity.saved_name()!r} (in {path}).")
         name, source = identity.learner_and_source()
         if source == "WORKBOOK_LEARNER":
             print(f"Note: WORKBOOK_LEARNER={name!r} is set in this environment and takes precedence.")
@@ -45,7 +44,7 @@ def progress_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     records = _read(args.log)
     if args.kind:
-        records = [r for r in records if r.get("kind", "quiz") == args.kind]
+        records = of_kind(records, args.kind)
     path = args.log or log_path()
     if not records:
         print(f"No attempts recorded yet in {path}.")
@@ -84,11 +83,10 @@ def report_main(argv: list[str]) -> int:
 
 
 def _read(path: Path | None) -> list[dict]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DamagedLineWarning)
-        records = attempts(path)
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+    """The attempts in ``path`` (default: yours), with a warning on stderr per damaged line."""
+    records, problems = attempts_and_problems(path)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
     return records
 
 

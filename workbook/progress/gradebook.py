@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,15 +26,15 @@ import pandas as pd
 
 from ..quiz.grading import InvalidResponse, grade
 from ..quiz.model import Bank, BankError, default_bank_dir, load_banks
-from .log import DamagedLineWarning, attempts
+from .log import attempts_and_problems, kind_of
 from .summary import attempts_frame, per_concept, per_learner, per_learner_module, per_question
-
 
 # Two records with the same values here are the same attempt (a log passed twice, or copied).
 IDENTITY_FIELDS = ("learner", "kind", "module", "item_id", "attempt", "time")
 
 
 def main(argv: list[str]) -> int:
+    """Read the logs, write the tables and the plot to ``--out``, print the hardest questions."""
     parser = argparse.ArgumentParser(
         prog="python -m workbook gradebook",
         description="Merge learners' attempt logs into per-learner, per-question and per-concept tables.",
@@ -67,15 +66,7 @@ def main(argv: list[str]) -> int:
         _frame_with_regrade(records).to_csv(out / "regraded.csv", index=False)
         changed = sum(r.get("regrade") == "changed" for r in records)
         print(f"Regraded against {args.regrade}: {changed} attempt(s) changed (see regraded.csv).")
-    tags = {(bank.module, q.id): q.tags for bank in banks for q in bank.questions}
-
-    questions = per_question(records, tags)
-    attempts_frame(records).to_csv(out / "attempts.csv", index=False)
-    per_learner(records).to_csv(out / "learners.csv", index=False)
-    per_learner_module(records).to_csv(out / "learner_modules.csv", index=False)
-    questions.to_csv(out / "questions.csv", index=False)
-    per_concept(records, tags).to_csv(out / "concepts.csv", index=False)
-    plot_first_try_accuracy(questions, out / "first_try_accuracy.png")
+    questions = write_tables(records, banks, out)
 
     learners = len({r.get("learner") for r in records})
     print(f"{len(records)} attempts by {learners} learner(s) → {out}/")
@@ -84,6 +75,19 @@ def main(argv: list[str]) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(hardest.to_string(index=False))
     return 0
+
+
+def write_tables(records: list[dict], banks: Iterable[Bank], out: Path) -> pd.DataFrame:
+    """Write the CSV files and the plot of the module docstring to ``out``; returns the questions table."""
+    tags = {(bank.module, q.id): q.tags for bank in banks for q in bank.questions}
+    questions = per_question(records, tags)
+    attempts_frame(records).to_csv(out / "attempts.csv", index=False)
+    per_learner(records).to_csv(out / "learners.csv", index=False)
+    per_learner_module(records).to_csv(out / "learner_modules.csv", index=False)
+    questions.to_csv(out / "questions.csv", index=False)
+    per_concept(records, tags).to_csv(out / "concepts.csv", index=False)
+    plot_first_try_accuracy(questions, out / "first_try_accuracy.png")
+    return questions
 
 
 def read_logs(paths: Iterable[Path]) -> tuple[list[dict], list[str]]:
@@ -100,10 +104,8 @@ def read_logs(paths: Iterable[Path]) -> tuple[list[dict], list[str]]:
     seen: set[tuple] = set()
     records: list[dict] = []
     for file in files:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DamagedLineWarning)
-            entries = attempts(file)
-        problems += [str(w.message) for w in caught]
+        entries, damaged = attempts_and_problems(file)
+        problems += damaged
         for entry in entries:
             key = tuple(str(entry.get(k)) for k in IDENTITY_FIELDS)
             if key not in seen:
@@ -120,31 +122,30 @@ def regrade(records: Iterable[dict], banks: Iterable[Bank]) -> list[dict]:
     """
     by_module = {bank.module: bank for bank in banks}
     result = []
-    for record in records:
-        record = dict(record)
-        if record.get("kind", "quiz") != "quiz":
-            result.append(record)
-            continue
-        record["original_correct"], record["original_score"] = record.get("correct"), record.get("score")
-        bank = by_module.get(record.get("module"))
-        if bank is None:
-            record["regrade"] = "no bank for this module"
-        else:
-            try:
-                outcome = grade(bank.question(record["item_id"]), record.get("response"))
-            except KeyError:
-                record["regrade"] = "question not in the bank"
-            except InvalidResponse as exc:
-                record["regrade"] = f"response does not fit the bank's question: {exc}"
-            else:
-                same = (outcome.correct, outcome.score) == (record.get("correct"), record.get("score"))
-                record.update(correct=outcome.correct, score=outcome.score, feedback=outcome.feedback)
-                record["regrade"] = "same" if same else "changed"
-                if record.get("bank_version") not in (None, bank.version):
-                    old = record["bank_version"]
-                    record["regrade"] += f" (answered under bank version {old}, now {bank.version})"
+    for record in map(dict, records):
+        if kind_of(record) == "quiz":
+            record["original_correct"], record["original_score"] = record.get("correct"), record.get("score")
+            record["regrade"] = _regrade_one(record, by_module.get(record.get("module")))
         result.append(record)
     return result
+
+
+def _regrade_one(record: dict, bank: Bank | None) -> str:
+    """Grade ``record`` again against ``bank``, updating its grade; returns what happened, in words."""
+    if bank is None:
+        return "no bank for this module"
+    try:
+        outcome = grade(bank.question(record["item_id"]), record.get("response"))
+    except KeyError:
+        return "question not in the bank"
+    except InvalidResponse as exc:
+        return f"response does not fit the bank's question: {exc}"
+    same = (outcome.correct, outcome.score) == (record.get("correct"), record.get("score"))
+    record.update(correct=outcome.correct, score=outcome.score, feedback=outcome.feedback)
+    verdict = "same" if same else "changed"
+    if record.get("bank_version") not in (None, bank.version):
+        verdict += f" (answered under bank version {record['bank_version']}, now {bank.version})"
+    return verdict
 
 
 def plot_first_try_accuracy(questions: pd.DataFrame, path: Path) -> Path:

@@ -31,10 +31,6 @@ def home() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".workbook"
 
 
-def config_path() -> Path:
-    return home() / "learner.json"
-
-
 def learner() -> str:
     """The name your attempts are recorded under.
 
@@ -51,7 +47,7 @@ def learner_and_source() -> tuple[str, str]:
     from_env = os.environ.get("WORKBOOK_LEARNER", "").strip()
     if from_env:
         return from_env, "WORKBOOK_LEARNER"
-    saved = _saved_name()
+    saved = saved_name()
     if saved:
         return saved, str(config_path())
     return _os_user(), "OS user"
@@ -77,7 +73,13 @@ def set_learner(name: str) -> Path:
     return path
 
 
-def _saved_name() -> str | None:
+def config_path() -> Path:
+    """The file :func:`set_learner` writes: ``WORKBOOK_HOME/learner.json``."""
+    return home() / "learner.json"
+
+
+def saved_name() -> str | None:
+    """The name saved with :func:`set_learner`, or None when there is none (or the file is unreadable)."""
     try:
         data = json.loads(config_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,25 @@ def attempts(path: str | os.PathLike | None = None) -> list[dict]:
     finally:
         os.close(fd)
     return list(_parse_lines(data, path, warn=True))
+
+
+def attempts_and_problems(path: str | os.PathLike | None = None) -> tuple[list[dict], list[str]]:
+    """Like :func:`attempts`, but each damaged line comes back as a message instead of a warning.
+
+    Example::
+
+        records, problems = attempts_and_problems("logs/ada.jsonl")
+        problems      # ["logs/ada.jsonl:7: skipped a damaged line: '{\"time\": \"2025-'"]
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DamagedLineWarning)
+        records = attempts(path)
+    return records, [str(warning.message) for warning in caught]
+
+
+def kind_of(record: Mapping) -> str:
+    """What a record is an attempt at, "quiz" or "lab"; a record without a kind counts as a quiz answer."""
+    return record.get("kind") or "quiz"
 
 
 def _parse_lines(data: bytes, path: Path, warn: bool) -> Iterator[dict]:

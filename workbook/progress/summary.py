@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from .log import FIELDS, attempts
+from .log import FIELDS, attempts, kind_of
 
 ITEM_KEY = ["learner", "module", "kind", "item_id"]
 SUMMARY_COLUMNS = ["items", "attempts", "first_try_correct", "first_try_accuracy", "solved", "best_score"]
@@ -70,10 +70,15 @@ def summary(records: Iterable[Mapping] | None = None, *, kind: str | None = None
         from workbook import progress
         progress.summary(kind="quiz")
     """
-    records = attempts() if records is None else list(records)
+    records = attempts() if records is None else records
     if kind is not None:
-        records = [r for r in records if r.get("kind", "quiz") == kind]
+        records = of_kind(records, kind)
     return _rollup(item_table(records), ["module"])
+
+
+def of_kind(records: Iterable[Mapping], kind: str) -> list[Mapping]:
+    """The records of one kind: ``"quiz"`` answers or ``"lab"`` checks."""
+    return [record for record in records if kind_of(record) == kind]
 
 
 def per_learner(records: Iterable[Mapping]) -> pd.DataFrame:
