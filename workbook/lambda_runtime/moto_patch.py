@@ -5,6 +5,7 @@
 * ``LambdaSimpleBackend.invoke`` — moto's non-executing backend, used under ``use_docker: False``.
 * ``LambdaBackend.delete_function`` — a deleted function's environments shut down.
 * moto's response request-id generator keeps the id the runtime chose (``RequestId`` == ``aws_request_id``).
+* ``LambdaBackend.create_alias`` / ``update_alias`` — AWS's weighted-routing validation (:mod:`.aliases`).
 
 The patches are installed once and stay; while no runtime is active they call moto's originals.
 """
@@ -45,8 +46,9 @@ def install_patches() -> None:
     from moto.awslambda import models, responses
     from moto.awslambda_simple import models as simple_models
 
-    from . import invoke
+    from . import aliases, invoke
 
+    aliases.install()  # control-plane checks: active with or without a runtime
     original_api_invoke = responses.LambdaResponse.invoke
 
     def api_invoke(self):
