@@ -131,3 +131,16 @@ def test_worker_exits_when_its_parent_dies(tmp_path):
     assert not psutil.pid_exists(worker_pid) or psutil.Process(worker_pid).status() == psutil.STATUS_ZOMBIE
     runtime_root = os.path.dirname(os.path.dirname(tmpdir))
     assert not os.path.exists(runtime_root)  # the worker removed the temp dirs its parent left behind
+
+
+def test_exit_during_init_names_the_invoke(sb):
+    """Does sys.exit(0) in module code give Runtime.ExitError with the invoke's request id, as AWS does?"""
+    create_function(sb, "quitter", "import sys\nsys.exit(0)\ndef handler(event, context):\n    return 1\n")
+    response = invoke(sb, "quitter", LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert response["FunctionError"] == "Unhandled"
+    assert response["Payload"] == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason",
+    }
+    assert list(response["Payload"]) == ["errorType", "errorMessage"]

@@ -276,8 +276,12 @@ class Environment:
         )
         return variables
 
-    def start(self) -> tuple[float, dict | None, bytes]:
-        """Run the init phase. Returns ``(init_ms, error_document_or_None, output)``."""
+    def start(self, request_id: str = "") -> tuple[float, dict | None, bytes]:
+        """Run the init phase. Returns ``(init_ms, error_document_or_None, output)``.
+
+        ``request_id`` is the invoke that triggered the init (none for provisioned concurrency):
+        a runtime that exits during init is reported with it, as the platform does.
+        """
         environ = self._worker_environ()  # may raise (the execution role cannot be assumed)
         self._collector_rest()  # whatever an earlier runtime process of this environment left
         self._known_peak_mb = 0
@@ -315,13 +319,13 @@ class Environment:
             return INIT_TIMEOUT_SECONDS * 1000, error, self._collector_rest()
         except _Died:
             returncode = self.kill()
-            return (time.perf_counter() - started) * 1000, errors.exit_error("", returncode), self._collector_rest()
+            return (time.perf_counter() - started) * 1000, errors.exit_error(request_id, returncode), self._collector_rest()
         init_ms = (time.perf_counter() - started) * 1000
         output = self._collector.segment("init", timeout=2.0)
         self._known_peak_mb = header["max_memory_mb"]
         if header["error"] is not None or header["max_memory_mb"] > self.spec.memory_size:
             returncode = self.kill()
-            error = header["error"] or errors.exit_error("", -signal.SIGKILL if returncode == 0 else returncode)
+            error = header["error"] or errors.exit_error(request_id, -signal.SIGKILL if returncode == 0 else returncode)
             return init_ms, error, output
         self.initialised = True
         self.cloudwatch.write(logs.split_output(output))
@@ -418,12 +422,12 @@ class Environment:
         outcome = Outcome(request_id=request_id, version=spec.version)
         self._memory_peak_mb = 0
         if self.process is None:
-            init_ms, error, output = self.start()
+            init_ms, error, output = self.start(request_id)
             if error is not None:
                 outcome.payload = json.dumps(error).encode()
                 outcome.error_type, outcome.status = error["errorType"], "error"
                 outcome.duration_ms, outcome.output = init_ms, output
-                outcome.max_memory_mb = self._memory_peak_mb
+                outcome.max_memory_mb = max(self._memory_peak_mb, self._known_peak_mb)
                 self._collector_rest()
                 return outcome
             self._pending_init_ms = init_ms
