@@ -17,8 +17,8 @@ Writing a lab's checks: see :mod:`workbook.checks.model` and ``workbook/checks/l
 
 from __future__ import annotations
 
-from .context import Aws, Invocation, NoSandbox
-from .model import Failed, Lab, NotAttempted, Outcome, Status, Step
+from .context import Aws, Invocation
+from .model import Failed, Lab, NotAttempted, Outcome, Status, Step, hint_number
 from .registry import UnknownLab, all_labs, get_lab
 from .view import Note, Report
 
@@ -123,12 +123,11 @@ def hint(module: str, step_id: str, n: int = 1) -> Note:
 
         checks.hint("01-serverless-concepts", "deploy", n=2)
     """
-    try:
-        the_step = get_lab(module).get(step_id)
-    except (UnknownLab, KeyError) as exc:
-        return Note("No hint", _message(exc))
+    the_step = _find_step(module, step_id)
+    if isinstance(the_step, str):
+        return Note("No hint", the_step)
     total = len(the_step.hints)
-    shown = min(max(1, int(n) if str(n).isdigit() else 1), total) if total else 0
+    shown = min(hint_number(n), total)
     heading = f"Hint {shown} of {total} · {the_step.title}" if total else f"Hint · {the_step.title}"
     return Note(heading, the_step.hint(n))
 
@@ -140,14 +139,21 @@ def solution(module: str, step_id: str) -> Note:
 
         checks.solution("01-serverless-concepts", "deploy")
     """
-    try:
-        the_step = get_lab(module).get(step_id)
-    except (UnknownLab, KeyError) as exc:
-        return Note("No solution", _message(exc))
+    the_step = _find_step(module, step_id)
+    if isinstance(the_step, str):
+        return Note("No solution", the_step)
     if not the_step.solution:
         return Note(f"Solution · {the_step.title}", "There is no reference solution for this step.")
     body = f"```python\n{the_step.solution}\n```"
     return Note(f"Solution · {the_step.title}", body)
+
+
+def _find_step(module: str, step_id: str) -> Step | str:
+    """The step, or why there is none (the message for the learner)."""
+    try:
+        return get_lab(module).get(step_id)
+    except (UnknownLab, KeyError) as exc:
+        return _message(exc)
 
 
 def _check(module: str, step_id: str | None, *, record: bool) -> Report:
@@ -161,7 +167,7 @@ def _check(module: str, step_id: str | None, *, record: bool) -> Report:
     try:
         aws = Aws()
     except NotAttempted as exc:
-        outcomes = [s._outcome(Status.NOT_ATTEMPTED, str(exc)) for s in steps]
+        outcomes = [s.outcome(Status.NOT_ATTEMPTED, str(exc)) for s in steps]
     except Exception as exc:
         outcomes = [s.run(_Broken(exc)) for s in steps]
     else:
@@ -193,7 +199,7 @@ def _record(outcome: Outcome) -> None:
     starter lab count as a wrong first try in the per-question statistics.
     """
     try:
-        from workbook import progress
+        from workbook import progress  # pandas, only once there is something to record
 
         progress.record(
             outcome.module,

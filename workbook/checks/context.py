@@ -41,6 +41,7 @@ class Invocation:
 
     @property
     def error_summary(self) -> str:
+        """``"ErrorType: message"`` for a handler error, else the start of the payload."""
         if isinstance(self.payload, dict) and "errorType" in self.payload:
             return f"{self.payload['errorType']}: {self.payload.get('errorMessage', '')}".strip()
         return str(self.payload)[:200]
@@ -72,6 +73,7 @@ class Aws:
 
     @cached_property
     def account_id(self) -> str:
+        """The sandbox's account id (asked once, through STS)."""
         return self.client("sts").get_caller_identity()["Account"]
 
     def function(self, name: str) -> dict:
@@ -111,19 +113,20 @@ class Aws:
         found = self.role(role_name)
         if not iam_policies.trusts_service(found["AssumeRolePolicyDocument"], "lambda.amazonaws.com"):
             raise Failed(
-                f"{role_name} exists, but Lambda may not assume it: its trust policy needs an Allow statement "
-                "with Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
+                f"{role_name} exists, but Lambda may not assume it: its trust policy needs an Allow "
+                "statement with Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
             )
         documents = self.role_policies(role_name)
         if not any(iam_policies.allows(d, "logs:PutLogEvents") for d in documents):
             raise Failed(
-                f"{role_name} can be assumed by Lambda but may not write logs: add a permission policy that "
-                "allows logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents (an inline policy is fine)."
+                f"{role_name} can be assumed by Lambda but may not write logs: add a permission policy "
+                "that allows logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents "
+                "(an inline policy is fine)."
             )
         return documents
 
     def log_events(self, log_group: str, **filters) -> list[dict]:
-        """The events of ``log_group``, every page of ``filter_log_events``; [] when there is no such group."""
+        """Every event of ``log_group`` that ``filter_log_events`` returns; [] when there is no such group."""
         logs = self.client("logs")
         try:
             return list(lambda_logs.filter_events(logs, log_group, **filters))

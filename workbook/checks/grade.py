@@ -28,6 +28,12 @@ RESULT_MARKER = "WORKBOOK-GRADE-RESULT "
 CSV_COLUMNS = ("notebook", "module", "step", "title", "status", "passed", "exercise", "feedback")
 
 
+def not_graded(notebook: str | Path, module: str | None, error: str | None = None) -> dict:
+    """A notebook's result before (or instead of) grading: no steps, score 0, and why when ``error``."""
+    return {"notebook": str(notebook), "module": module, "score": 0.0, "passed": 0, "total": 0,
+            "steps": [], "cell_errors": [], "error": error}  # fmt: skip
+
+
 def _grading_cell_source(module: str) -> str:
     return (
         "from workbook import checks as _workbook_checks\n"
@@ -49,8 +55,7 @@ def grade_notebook(path: str | Path, *, module: str | None = None, timeout: int 
     from nbclient import NotebookClient
 
     path = Path(path)
-    result = {"notebook": str(path), "module": module, "score": 0.0, "passed": 0, "total": 0,
-              "steps": [], "cell_errors": [], "error": None}  # fmt: skip
+    result = not_graded(path, module)
     lab = registry.get_lab(module) if module else registry.lab_for_file(path.stem)
     if lab is None:
         result["error"] = f"cannot tell which lab {path.name} is; name it NN-slug.ipynb or pass --module"
@@ -121,6 +126,7 @@ def write_csv(results: list[dict], target: str | Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Grade each notebook named in ``argv``; 0 when every one could be graded, 1 otherwise."""
     parser = argparse.ArgumentParser(
         prog="python -m workbook grade",
         description="Execute lab notebooks in fresh kernels and grade their steps (JSON on stdout).",
@@ -142,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     for notebook in args.notebooks:
         print(f"grading {notebook} …", file=sys.stderr, flush=True)
         if not notebook.is_file():
-            result = {"notebook": str(notebook), "module": args.module, "score": 0.0, "passed": 0, "total": 0,
-                      "steps": [], "cell_errors": [], "error": "no such file"}  # fmt: skip
+            result = not_graded(notebook, args.module, "no such file")
         else:
             result = grade_notebook(notebook, module=args.module, timeout=args.timeout)
         summary = result["error"] or f"{result['passed']}/{result['total']} steps pass"

@@ -34,7 +34,9 @@ class Failed(Exception):
     """The step was attempted but is not right yet. The message says what is wrong and what was expected."""
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
+    """How checking a step came out; ``symbol`` and ``label`` are how the table shows it."""
+
     PASSED = "passed"
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
@@ -105,18 +107,18 @@ class Step:
         try:
             message = self.check(aws, *args, **kwargs)
         except NotAttempted as exc:
-            return self._outcome(Status.NOT_ATTEMPTED, str(exc) or "not done yet")
+            return self.outcome(Status.NOT_ATTEMPTED, str(exc) or "not done yet")
         except Failed as exc:
-            return self._outcome(Status.FAILED, str(exc))
+            return self.outcome(Status.FAILED, str(exc))
         except Exception as exc:  # a check must never show the learner a traceback
-            return self._outcome(Status.ERROR, f"could not check: {_describe(exc)}")
-        return self._outcome(Status.PASSED, message or "self-check passed")
+            return self.outcome(Status.ERROR, f"could not check: {_describe(exc)}")
+        return self.outcome(Status.PASSED, message or "self-check passed")
 
     def hint(self, n: int = 1) -> str:
         """Hint number ``n`` (1 = gentlest); past the last hint, that hint and a pointer to the solution."""
         if not self.hints:
             return f"No hints for this step. `checks.solution({self.module!r}, {self.id!r})` shows one way."
-        n = max(1, int(n) if str(n).isdigit() else 1)
+        n = hint_number(n)
         if n <= len(self.hints):
             return self.hints[n - 1]
         return (
@@ -124,7 +126,8 @@ class Step:
             f"`checks.solution({self.module!r}, {self.id!r})` shows one way to do it."
         )
 
-    def _outcome(self, status: Status, feedback: str) -> Outcome:
+    def outcome(self, status: Status, feedback: str) -> Outcome:
+        """This step's row in the results, with ``status`` and ``feedback``."""
         return Outcome(self.module, self.id, self.title, status, feedback, self.exercise)
 
 
@@ -157,11 +160,23 @@ class Lab:
         return register
 
     def get(self, step_id: str) -> Step:
+        """The step with this id; KeyError listing the lab's step ids otherwise."""
         for step in self.steps:
             if step.id == step_id:
                 return step
         ids = ", ".join(repr(s.id) for s in self.steps)
         raise KeyError(f"lab {self.module} has no step {step_id!r}; its steps are {ids}")
+
+
+def hint_number(n) -> int:
+    """The hint a learner asked for: a whole number from 1 up; anything else asks for the first.
+
+    Example::
+
+        >>> hint_number(3), hint_number("2"), hint_number(0), hint_number("more")
+        (3, 2, 1, 1)
+    """
+    return max(1, int(n) if str(n).isdigit() else 1)
 
 
 def _describe(exc: BaseException) -> str:

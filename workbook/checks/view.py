@@ -33,6 +33,7 @@ class Report:
 
     @property
     def exercise_outcomes(self) -> list[Outcome]:
+        """The outcomes that count toward the score (not the steps the lab does for the learner)."""
         return [o for o in self.outcomes if o.exercise]
 
     @property
@@ -43,10 +44,12 @@ class Report:
 
     @property
     def passed(self) -> bool:
+        """True when every exercise step passes."""
         return bool(self.outcomes) and all(o.passed for o in self.exercise_outcomes)
 
     @property
     def summary(self) -> str:
+        """One line for the top of the table: how far the learner is."""
         counted = self.exercise_outcomes
         done = sum(o.passed for o in counted)
         if not self.outcomes:
