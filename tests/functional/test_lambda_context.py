@@ -4,6 +4,8 @@ import base64
 import json
 import os
 
+import pytest
+
 from .lambda_helpers import create_function, invoke
 
 CONTEXT = """
@@ -52,6 +54,16 @@ def test_client_context_is_passed_through(sb):
     encoded = base64.b64encode(json.dumps(client_context).encode()).decode()
     payload = invoke(sb, "ctx", ClientContext=encoded)["Payload"]
     assert payload["client_context"] == {"custom": {"tenant": "a"}, "env": {"locale": "en"}, "app_title": "shop"}
+
+
+def test_client_context_that_is_not_base64_json_is_rejected(sb):
+    """Is a ClientContext that isn't base64 of a JSON object refused with InvalidRequestContentException?"""
+    create_function(sb, "ctx", CONTEXT)
+    lam = sb.client("lambda")
+    for bad in ("not base64!", base64.b64encode(b"not json").decode(), base64.b64encode(b"[1]").decode()):
+        with pytest.raises(lam.exceptions.InvalidRequestContentException) as raised:
+            lam.invoke(FunctionName="ctx", ClientContext=bad)
+        assert raised.value.response["Error"]["Message"] == "Client context must be a valid Base64-encoded JSON object."
 
 
 def test_worker_environment_variables(sb):

@@ -117,6 +117,42 @@ def test_unknown_alias_is_resource_not_found(sb):
         lam.invoke(FunctionName="echo", Qualifier="missing")
 
 
+def test_unknown_alias_message_names_the_alias(sb):
+    """Does invoking a missing alias or version name it in 'Function not found: <arn>:<qualifier>'?"""
+    create_function(sb, "echo", ECHO)
+    lam = sb.client("lambda")
+    for kwargs, qualifier in (({"FunctionName": "echo:missing"}, "missing"), ({"FunctionName": "echo", "Qualifier": "7"}, "7")):
+        with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+            lam.invoke(**kwargs)
+        assert raised.value.response["Error"]["Message"] == (
+            f"Function not found: arn:aws:lambda:us-east-1:123456789012:function:echo:{qualifier}"
+        )
+
+
+def test_qualifier_in_name_and_parameter_must_agree(sb):
+    """Does 'name:1' with Qualifier='2' raise InvalidParameterValueException, as AWS does?"""
+    create_function(sb, "echo", ECHO)
+    lam = sb.client("lambda")
+    lam.publish_version(FunctionName="echo")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.invoke(FunctionName="echo:1", Qualifier="2")
+    assert raised.value.response["Error"]["Message"] == (
+        "The derived qualifier from the function name does not match the specified qualifier."
+    )
+    assert invoke(sb, "echo:1", Qualifier="1")["ExecutedVersion"] == "1"
+
+
+def test_function_arn_of_another_region_is_not_found(sb):
+    """Does an ARN naming another region raise ResourceNotFoundException instead of running the local function?"""
+    create_function(sb, "echo", ECHO)
+    lam = sb.client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.invoke(FunctionName="arn:aws:lambda:eu-west-1:123456789012:function:echo")
+    assert raised.value.response["Error"]["Message"] == (
+        "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"
+    )
+
+
 def test_payload_that_is_not_json_is_rejected(sb):
     """Does a payload that isn't JSON raise InvalidRequestContentException?"""
     create_function(sb, "echo", ECHO)

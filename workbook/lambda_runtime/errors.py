@@ -50,10 +50,37 @@ class RequestTooLarge(JsonRESTError):
 class InvalidRequestContent(JsonRESTError):
     code = 400
 
-    def __init__(self, detail: str):
+    def __init__(self, detail: str, message: str | None = None):
         super().__init__(
             "InvalidRequestContentException",
-            f"Could not parse request body into json: Could not parse payload into json: {detail}",
+            message or f"Could not parse request body into json: Could not parse payload into json: {detail}",
+        )
+
+
+def invalid_client_context() -> InvalidRequestContent:
+    return InvalidRequestContent("", "Client context must be a valid Base64-encoded JSON object.")
+
+
+class InvalidParameterValue(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidParameterValueException", message)
+        self.description = json.dumps({"__type": self.error_type, "Type": "User", "message": message})
+
+
+def qualifier_mismatch() -> InvalidParameterValue:
+    return InvalidParameterValue("The derived qualifier from the function name does not match the specified qualifier.")
+
+
+class OtherRegion(JsonRESTError):
+    """404: a function ARN of another region than the endpoint's."""
+
+    code = 404
+
+    def __init__(self, arn_region: str, region: str) -> None:
+        super().__init__(
+            "ResourceNotFoundException", f"Functions from '{arn_region}' are not reachable in this region ('{region}')"
         )
 
 

@@ -77,19 +77,30 @@ def route_alias(backend, name: str, alias_name: str) -> str | None:
 
 
 def _client_context(header: str | None) -> dict | None:
+    """The decoded ``X-Amz-Client-Context`` header; AWS refuses one that is not base64 of a JSON object."""
     if not header:
         return None
     try:
-        return json.loads(base64.b64decode(header))
+        context = json.loads(base64.b64decode(header, validate=True))
     except (ValueError, binascii.Error):
-        return None
+        raise errors.invalid_client_context() from None
+    if not isinstance(context, dict):
+        raise errors.invalid_client_context()
+    return context
 
 
 def handle(runtime: Runtime, response) -> tuple[int, dict, bytes | str]:
     """Answer one Invoke API request (``response`` is moto's ``LambdaResponse``)."""
     account_id, region = response.current_account, response.region
     raw_name = unquote(response.path.rsplit("/", 2)[-2])
-    name, qualifier = split_function_name(raw_name, response.querystring.get("Qualifier", [None])[0])
+    query_qualifier = response.querystring.get("Qualifier", [None])[0] or None
+    name, qualifier = split_function_name(raw_name, query_qualifier)
+    if query_qualifier and qualifier != query_qualifier:
+        raise errors.qualifier_mismatch()
+    if raw_name.startswith("arn:"):
+        arn_region = raw_name.split(":")[3]
+        if arn_region and arn_region != region:
+            raise errors.OtherRegion(arn_region, region)
     invocation_type = response.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
     body = response.raw_body or b""
     if isinstance(body, str):
@@ -100,6 +111,7 @@ def handle(runtime: Runtime, response) -> tuple[int, dict, bytes | str]:
     if len(body) > errors.MAX_SYNC_REQUEST_BYTES:
         raise errors.sync_request_too_large()
     fn = resolve(response.backend, account_id, region, name, qualifier)
+    client_context = _client_context(response.headers.get("X-Amz-Client-Context"))
     if invocation_type == "DryRun":
         return 204, {"status": "204"}, ""
     if body.strip():
@@ -118,7 +130,7 @@ def handle(runtime: Runtime, response) -> tuple[int, dict, bytes | str]:
 
     try:
         outcome = runtime.execute(
-            fn, body, invoked_arn, qualifier, _client_context(response.headers.get("X-Amz-Client-Context")), request_id
+            fn, body, invoked_arn, qualifier, client_context, request_id
         )
     except Throttled:
         raise errors.TooManyRequests() from None
