@@ -10,13 +10,19 @@ import importlib
 import sys
 
 COMMANDS = {
-    "doctor": ("workbook.doctor", "check this laptop: Python, packages, a sandbox start, no real credentials"),
+    "doctor": (
+        "workbook.doctor",
+        "check this laptop: Python, packages, a sandbox start, no real credentials",
+    ),
     "clean": ("workbook.authoring.clean", "strip outputs and widget state from notebooks"),
     "labs": ("workbook.authoring.labs", "regenerate labs/ from solutions/ (or --check for drift)"),
     "whoami": ("workbook.progress.cli", "show or set the name your progress is recorded under"),
     "progress": ("workbook.progress.cli", "your progress per module"),
     "report": ("workbook.progress.cli", "export your attempts (one row each) as CSV"),
-    "gradebook": ("workbook.progress.gradebook", "instructors: merge learners' attempt logs into tables and a plot"),
+    "gradebook": (
+        "workbook.progress.gradebook",
+        "instructors: merge learners' attempt logs into tables and a plot",
+    ),
     "grade": ("workbook.checks.grade", "instructors: execute lab notebooks headless and grade their steps"),
 }
 
@@ -29,6 +35,7 @@ def _usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command named first in ``argv`` with the rest; its exit status."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(_usage())

@@ -68,7 +68,9 @@ def zip_code(source_by_filename: Mapping[str, str | bytes]) -> bytes:
         for name in sorted(source_by_filename):
             path = PurePosixPath(name)
             if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in name:
-                raise ValueError(f"{name!r} is not a relative path inside the package, like 'app.py' or 'pkg/mod.py'")
+                raise ValueError(
+                    f"{name!r} is not a relative path inside the package, like 'app.py' or 'pkg/mod.py'"
+                )
             content = source_by_filename[name]
             if isinstance(content, str):
                 content = textwrap.dedent(content).encode("utf-8")

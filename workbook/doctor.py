@@ -21,7 +21,6 @@ import re
 import sys
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -29,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from workbook.authoring.layout import repo_root
+from workbook.deploy import LAMBDA_TRUST_POLICY, zip_code
 
 MINIMUM_PYTHON = (3, 11)
 REINSTALL_HINT = "run `make lab` from the repository (it reinstalls requirements.txt into .venv)"
@@ -182,7 +182,10 @@ def _check_core_modules_import() -> CheckResult:
 
 
 def workbook_home() -> Path:
-    """Where progress is kept: ``$WORKBOOK_HOME``, or ``~/.workbook``."""
+    """Where progress is kept: ``$WORKBOOK_HOME``, or ``~/.workbook``.
+
+    The same rule as ``workbook.progress.home()``, which imports pandas: the doctor must run without it.
+    """
     return Path(os.environ.get("WORKBOOK_HOME") or Path.home() / ".workbook").expanduser()
 
 
@@ -282,20 +285,15 @@ def check_lambda_runtime(sb) -> CheckResult:
     suffix = uuid.uuid4().hex[:8]
     function_name, role_name = f"workbook-doctor-{suffix}", f"workbook-doctor-{suffix}"
     nonce = uuid.uuid4().hex
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-    role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    trust = json.dumps(LAMBDA_TRUST_POLICY)
+    role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
     try:
         lam.create_function(
             FunctionName=function_name,
             Runtime="python3.12",
             Role=role_arn,
             Handler="app.handler",
-            Code={"ZipFile": _zip({"app.py": RUNTIME_HANDLER})},
+            Code={"ZipFile": zip_code({"app.py": RUNTIME_HANDLER})},
             Timeout=10,
         )
         try:
@@ -324,14 +322,6 @@ def _decoded(body: str):
         return json.loads(body)
     except ValueError:
         return None
-
-
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-    return buffer.getvalue()
 
 
 @contextlib.contextmanager
@@ -445,6 +435,7 @@ def _can_encode(text: str, encoding: str | None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every check and print the report; 1 when anything failed."""
     if argv:
         print("usage: python -m workbook doctor   (takes no options)", file=sys.stderr)
         return 2
