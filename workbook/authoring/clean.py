@@ -126,6 +126,7 @@ def _default_paths() -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Clean the notebooks named in ``argv`` (default: every course notebook), or only ``--check`` them."""
     parser = argparse.ArgumentParser(
         prog="python -m workbook clean",
         description="Strip outputs, execution counts, widget state and editor metadata from notebooks.",
@@ -144,19 +145,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    if args.check:
-        unclean = {path: _reasons_or_read_error(path) for path in notebooks}
-        unclean = {path: reasons for path, reasons in unclean.items() if reasons}
-        if not unclean:
-            print(f"{len(notebooks)} notebook(s) clean.")
-            return 0
-        print(f"{len(unclean)} notebook(s) not clean:")
-        for path, reasons in unclean.items():
-            print(f"  {path}: {'; '.join(reasons)}")
-            print(f"      fix: python -m workbook clean {path}")
-        print(f"Fix them all with `{FIX_COMMAND}`.")
-        return 1
+    return _check(notebooks) if args.check else _clean(notebooks)
 
+
+def _check(notebooks: list[Path]) -> int:
+    """Say which notebooks are not clean and why; 1 when any is not."""
+    unclean = {path: _reasons_or_read_error(path) for path in notebooks}
+    unclean = {path: reasons for path, reasons in unclean.items() if reasons}
+    if not unclean:
+        print(f"{len(notebooks)} notebook(s) clean.")
+        return 0
+    print(f"{len(unclean)} notebook(s) not clean:")
+    for path, reasons in unclean.items():
+        print(f"  {path}: {'; '.join(reasons)}")
+        print(f"      fix: python -m workbook clean {path}")
+    print(f"Fix them all with `{FIX_COMMAND}`.")
+    return 1
+
+
+def _clean(notebooks: list[Path]) -> int:
+    """Clean each notebook in place; 1 when one cannot be read as a notebook."""
     changed, unreadable = [], []
     for path in notebooks:
         try:

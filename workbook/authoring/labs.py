@@ -178,6 +178,7 @@ def solution_files(solutions_dir: Path) -> list[Path]:
 
 
 def _lab_shaped(folder: Path) -> list[Path]:
+    """The files in ``folder`` named like a lab, ``NN-slug.ipynb``, sorted."""
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_file() and _LAB_NAME.match(p.name))
@@ -252,6 +253,7 @@ def lab_drift(solutions_dir: Path, labs_dir: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate labs/ from solutions/, or with ``--check`` only say whether it is up to date."""
     root = repo_root()
     parser = argparse.ArgumentParser(
         prog="python -m workbook labs",

@@ -201,5 +201,11 @@ def load_event(name: str, **overrides) -> dict:
 
 
 def describe() -> dict[str, str]:
-    """What is each sample event? (name → one-line description)"""
+    """What is each sample event? (name → one-line description)
+
+    Example::
+
+        from workbook.events import describe
+        describe()["sqs"]   # 'SQS message batch delivered by an event source mapping (one record)'
+    """
     return dict(sorted(_DESCRIPTIONS.items()))
