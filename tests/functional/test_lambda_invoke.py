@@ -107,6 +107,8 @@ def test_unknown_function_is_resource_not_found(sb):
     assert raised.value.response["Error"]["Message"] == (
         "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST"
     )
+    assert raised.value.response["Type"] == "User"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
 def test_unknown_alias_is_resource_not_found(sb):
@@ -157,8 +159,13 @@ def test_payload_that_is_not_json_is_rejected(sb):
     """Does a payload that isn't JSON raise InvalidRequestContentException?"""
     create_function(sb, "echo", ECHO)
     lam = sb.client("lambda")
-    with pytest.raises(lam.exceptions.InvalidRequestContentException):
+    with pytest.raises(lam.exceptions.InvalidRequestContentException) as raised:
         lam.invoke(FunctionName="echo", Payload=b"{not json")
+    assert raised.value.response["Error"]["Message"].startswith(
+        "Could not parse request body into json: Could not parse payload into json: "
+    )
+    assert raised.value.response["Type"] == "User"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_request_over_6_mb_is_413(sb):

@@ -25,6 +25,8 @@ class ResourceNotFound(JsonRESTError):
 
     def __init__(self, arn: str):
         super().__init__("ResourceNotFoundException", f"Function not found: {arn}")
+        # AWS's body: {"Type": "User", "Message": "Function not found: …"} (capital M for this one)
+        self.description = json.dumps({"__type": self.error_type, "Type": "User", "Message": self.message})
 
 
 class TooManyRequests(JsonRESTError):
@@ -55,6 +57,8 @@ class InvalidRequestContent(JsonRESTError):
             "InvalidRequestContentException",
             message or f"Could not parse request body into json: Could not parse payload into json: {detail}",
         )
+        if message is None:
+            self.description = json.dumps({"__type": self.error_type, "Type": "User", "message": self.message})
 
 
 def invalid_client_context() -> InvalidRequestContent:
