@@ -28,6 +28,7 @@ def test_runtime_exit_is_reported_and_the_next_invoke_works(sb, kind):
     assert response["FunctionError"] == "Unhandled"
     assert response["Payload"] == {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
     assert response["Log"].splitlines()[-1].endswith("\tStatus: error\tError Type: Runtime.ExitError")
+    assert "\tMax Memory Used: 0 MB" not in response["Log"]
     assert invoke(sb, "crashy", {})["Payload"] == "alive"
 
 

@@ -482,7 +482,8 @@ class Environment:
         outcome.duration_ms = (time.perf_counter() - started) * 1000
         rest = self._collector_rest()
         outcome.output = outcome.output + rest if keep_output else rest
-        outcome.max_memory_mb = max(outcome.max_memory_mb, self._memory_peak_mb)
+        # a process that died can't report its peak: at least what it last reported or was seen using
+        outcome.max_memory_mb = max(outcome.max_memory_mb, self._memory_peak_mb, self._known_peak_mb)
         return outcome
 
 
