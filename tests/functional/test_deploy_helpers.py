@@ -66,7 +66,10 @@ def test_a_function_deployed_with_the_role_runs_and_writes_its_logs(sb):
     role_arn = create_execution_role(iam, "hello-role")
     config = deploy_function(lam, "hello", app("one"), role_arn)
     assert (config["State"], config["Handler"], config["Runtime"], config["Role"]) == (
-        "Active", "app.handler", "python3.12", role_arn
+        "Active",
+        "app.handler",
+        "python3.12",
+        role_arn,
     )
     response = lam.invoke(FunctionName="hello", Payload=b"{}", LogType="Tail")
     assert json.loads(response["Payload"].read())["release"] == "one"
@@ -84,7 +87,9 @@ def test_deploying_again_updates_code_and_configuration(sb):
         lam, "release", app("two"), role_arn, Timeout=9, Environment={"Variables": {"STAGE": "test"}}
     )
     assert (config["Timeout"], config["Environment"]["Variables"], config["LastUpdateStatus"]) == (
-        9, {"STAGE": "test"}, "Successful"
+        9,
+        {"STAGE": "test"},
+        "Successful",
     )
     answer = invoke(lam, "release")
     assert answer["release"] == "two" and answer["timeout_ms"] > 3000
@@ -95,8 +100,9 @@ def test_handler_and_publish_are_applied_on_update(sb):
     lam = sb.client("lambda")
     role_arn = create_execution_role(sb.client("iam"), "publish-role")
     deploy_function(lam, "pub", app("one"), role_arn)
-    config = deploy_function(lam, "pub", {"main.py": app("two")["app.py"]}, role_arn, handler="main.handler",
-                             Publish=True)
+    config = deploy_function(
+        lam, "pub", {"main.py": app("two")["app.py"]}, role_arn, handler="main.handler", Publish=True
+    )
     assert config["Handler"] == "main.handler"
     versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="pub")["Versions"]]
     assert versions[-1] == "1"

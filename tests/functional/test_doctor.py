@@ -16,7 +16,11 @@ from workbook.doctor import CheckResult
 
 def run_doctor(tmp_path, **env) -> subprocess.CompletedProcess:
     """The doctor in a fresh process, with HOME and WORKBOOK_HOME in ``tmp_path`` unless overridden."""
-    defaults = {"HOME": str(tmp_path), "WORKBOOK_HOME": str(tmp_path / "workbook-home"), "PYTHONIOENCODING": "utf-8"}
+    defaults = {
+        "HOME": str(tmp_path),
+        "WORKBOOK_HOME": str(tmp_path / "workbook-home"),
+        "PYTHONIOENCODING": "utf-8",
+    }
     return subprocess.run(
         [sys.executable, "-m", "workbook", "doctor"],
         cwd=ROOT,
@@ -84,7 +88,9 @@ def test_unexpected_arguments_are_refused():
 # --- single checks -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version, status", [((3, 10, 12), "fail"), ((3, 11, 0), "pass"), ((3, 13, 1), "pass")])
+@pytest.mark.parametrize(
+    "version, status", [((3, 10, 12), "fail"), ((3, 11, 0), "pass"), ((3, 13, 1), "pass")]
+)
 def test_python_version_check(version, status):
     """Is Python older than 3.11 a failure, and 3.11 or newer a pass?"""
     assert doctor.check_python(version).status == status
@@ -108,7 +114,7 @@ def test_the_repositorys_pins_are_installed():
 
 
 def test_a_wrong_or_missing_package_fails_with_the_reinstall_fix(tmp_path):
-    """Does a pin that differs from what is installed, or a package not installed, fail with `make lab` as the fix?"""
+    """Does a pin unlike the installed version, or a missing package, fail with `make lab` as the fix?"""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("boto3==0.0.1\nworkbook-no-such-package==1.0\n")
     result = doctor.check_packages(requirements)
@@ -173,7 +179,7 @@ def test_the_endpoint_check_passes_in_the_sandbox(sb):
 
 @pytest.mark.sandbox
 def test_the_runtime_check_passes_or_skips_and_leaves_nothing_behind(sb):
-    """Against the real sandbox, does the runtime check pass (or skip while no runtime) and delete its function and role?"""
+    """In a real sandbox, does the runtime check pass (or skip without a runtime) and delete what it made?"""
     result = doctor.check_lambda_runtime(sb)
     assert result.status in {"pass", "skip"}, result
     assert sb.client("lambda").list_functions()["Functions"] == []
@@ -225,8 +231,10 @@ def test_a_handler_returning_the_expected_value_passes():
 
 
 def test_motos_no_docker_answer_means_runtime_not_available():
-    """When invoke answers with moto's no-Docker message, is the check skipped with 'runtime not available'?"""
-    fake = FakeClients(body="error running docker: Error while fetching server API version", function_error="Handled")
+    """When invoke answers with moto's no-Docker message, is the check skipped as 'runtime not available'?"""
+    fake = FakeClients(
+        body="error running docker: Error while fetching server API version", function_error="Handled"
+    )
     result = doctor.check_lambda_runtime(fake)
     assert result.status == "skip"
     assert "skipped: runtime not available" in result.detail
@@ -245,7 +253,10 @@ def test_a_wrong_result_from_a_real_runtime_fails():
 def test_the_report_shows_a_fix_under_each_failure():
     """Does every ✗ line have a `fix:` line under it, and the verdict count the failures?"""
     text = doctor.render(
-        [CheckResult("Python", "pass", "3.12.1"), CheckResult("Packages", "fail", "boto3 missing", "run `make lab`")],
+        [
+            CheckResult("Python", "pass", "3.12.1"),
+            CheckResult("Packages", "fail", "boto3 missing", "run `make lab`"),
+        ],
         encoding="utf-8",
     )
     assert "  ✓ Python: 3.12.1" in text
@@ -255,7 +266,9 @@ def test_the_report_shows_a_fix_under_each_failure():
 
 def test_the_report_falls_back_to_plain_words_on_a_terminal_without_unicode():
     """On a console that cannot print ✓, does the report say OK/FAIL/SKIP instead of crashing?"""
-    text = doctor.render([CheckResult("Python", "pass", "3.12.1"), CheckResult("Runtime", "skip", "skipped")], "ascii")
+    text = doctor.render(
+        [CheckResult("Python", "pass", "3.12.1"), CheckResult("Runtime", "skip", "skipped")], "ascii"
+    )
     text.encode("ascii")
     assert "OK   Python" in text and "SKIP Runtime" in text
 
@@ -264,7 +277,7 @@ def test_the_report_falls_back_to_plain_words_on_a_terminal_without_unicode():
 
 
 def test_another_python_than_the_venv_is_noticed(tmp_path):
-    """Is a Python outside the workbook's .venv told apart from the .venv's own (and no .venv means no verdict)?"""
+    """Is a Python outside the workbook's .venv told apart from the .venv's own (no .venv: no verdict)?"""
     venv = tmp_path / ".venv"
     venv.mkdir()
     assert doctor.running_outside_venv(prefix=str(tmp_path / "system-python"), venv=venv)
@@ -273,7 +286,7 @@ def test_another_python_than_the_venv_is_noticed(tmp_path):
 
 
 def test_missing_packages_outside_the_venv_point_at_the_venv_python(tmp_path, monkeypatch):
-    """Run with the system Python, is the fix "use .venv's Python", not a reinstall, and the detail one line?"""
+    """With the system Python, is the fix "use .venv's Python", not a reinstall, in a one-line detail?"""
     monkeypatch.setattr(doctor, "running_outside_venv", lambda *a, **k: True)
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("workbook-no-such-package==1.0\nanother-missing-package==2.0\n")

@@ -90,6 +90,13 @@ def test_a_file_name_without_a_lab_is_an_error_not_a_crash(tmp_path, capsys):
     assert "--module" in printed[0]["error"]
 
 
+def test_a_missing_notebook_is_reported_as_not_graded(tmp_path, capsys):
+    """Does a path that is not a file get an entry saying "no such file", with exit code 1?"""
+    assert workbook_main(["grade", str(tmp_path / "01-serverless-concepts.ipynb")]) == 1
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed[0]["error"], printed[0]["steps"], printed[0]["score"]) == ("no such file", [], 0.0)
+
+
 def test_module_can_be_given_for_any_file_name(tmp_path, capsys):
     """Does --module grade a notebook whatever it is called?"""
     notebook = write_notebook(tmp_path / "homework.ipynb", "x = 1")

@@ -25,7 +25,9 @@ def test_log_result_holds_start_output_end_report(sb):
     lines = response["Log"].split("\n")
     assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
     assert lines[1] == "hello from the handler"
-    assert re.fullmatch(rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{request_id}\tan info record", lines[2])
+    assert re.fullmatch(
+        rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{request_id}\tan info record", lines[2]
+    )
     assert lines[3] == f"END RequestId: {request_id}"
     assert re.fullmatch(
         rf"REPORT RequestId: {request_id}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
@@ -62,7 +64,7 @@ def test_log_result_keeps_the_last_4_kb(sb):
 
 
 def test_logs_go_to_cloudwatch(sb):
-    """Do the init output and the invocation's lines land in /aws/lambda/<name>, one stream per environment?"""
+    """Do init output and the invocation's lines land in /aws/lambda/<name>, one stream per environment?"""
     create_function(sb, "printer", PRINTER)
     invoke(sb, "printer")
     invoke(sb, "printer")

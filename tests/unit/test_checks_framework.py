@@ -8,6 +8,7 @@ import pytest
 
 from workbook import checks, progress
 from workbook.checks import Failed, Lab, NotAttempted, Status, registry
+from workbook.checks.model import hint_number
 
 DEMO = "99-demo"
 
@@ -201,6 +202,12 @@ def test_hints_get_more_specific_with_n(demo):
     shown = [checks.hint(DEMO, "done", n=n) for n in (1, 2, 3)]
     assert [note.body for note in shown] == ["first", "second", "third"]
     assert shown[1].heading.startswith("Hint 2 of 3")
+
+
+@pytest.mark.parametrize("asked, number", [(3, 3), ("2", 2), (0, 1), (-1, 1), ("more", 1), (1.5, 1)])
+def test_a_hint_number_is_a_whole_number_from_one(asked, number):
+    """Is anything but a whole number from 1 up read as a request for the first hint?"""
+    assert hint_number(asked) == number
 
 
 def test_asking_past_the_last_hint_points_to_the_solution(demo):

@@ -167,7 +167,11 @@ def test_folders_are_searched_recursively_skipping_checkpoints(tmp_path):
     """Are notebooks in sub-folders found, and .ipynb_checkpoints copies ignored?"""
     (tmp_path / "sub").mkdir()
     (tmp_path / ".ipynb_checkpoints").mkdir()
-    for path in (tmp_path / "a.ipynb", tmp_path / "sub" / "b.ipynb", tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb"):
+    for path in (
+        tmp_path / "a.ipynb",
+        tmp_path / "sub" / "b.ipynb",
+        tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb",
+    ):
         write(path, new_notebook())
     assert clean.find_notebooks([tmp_path]) == [tmp_path / "a.ipynb", tmp_path / "sub" / "b.ipynb"]
 
@@ -179,7 +183,7 @@ def test_a_missing_path_is_a_clear_error(tmp_path, capsys):
 
 
 def test_a_broken_notebook_is_reported_not_a_traceback(tmp_path, messy, capsys):
-    """Is a file that is not valid notebook JSON named as unreadable (exit 1) while the others are still cleaned?"""
+    """Is a file that is not notebook JSON named as unreadable (exit 1) while the others are still cleaned?"""
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ not json")
     assert clean.main([str(tmp_path)]) == 1

@@ -24,7 +24,9 @@ def handler(event, context):
 
 
 def solution_notebook(*cells) -> nbformat.NotebookNode:
-    return new_notebook(cells=list(cells), metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    return new_notebook(
+        cells=list(cells), metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    )
 
 
 @pytest.fixture
@@ -39,7 +41,8 @@ def course(tmp_path):
         new_code_cell("### BEGIN SOLUTION\nFUNCTION_NAME = 'orders'\n### END SOLUTION", id="no-starter"),
         new_code_cell("print('worked example')", id="hidden", metadata={"tags": ["solution-only"]}),
         new_markdown_cell(
-            "Why init outside the handler?\n<!-- BEGIN SOLUTION -->\nWarm starts reuse it.\n<!-- END SOLUTION -->",
+            "Why init outside the handler?\n"
+            "<!-- BEGIN SOLUTION -->\nWarm starts reuse it.\n<!-- END SOLUTION -->",
             id="answer",
         ),
         new_code_cell(
@@ -93,13 +96,17 @@ def test_an_empty_starter_line_becomes_a_blank_line():
 
 def test_several_regions_in_one_cell_are_each_replaced():
     """Are two regions in one cell replaced independently, the code between them kept?"""
-    source = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nkeep = True\n### BEGIN SOLUTION\nb = 2\n### END SOLUTION"
+    region = "### BEGIN SOLUTION\n{}\n### END SOLUTION"
+    source = region.format("a = 1") + "\nkeep = True\n" + region.format("b = 2")
     assert strip_solutions(source) == "# YOUR CODE HERE\npass\nkeep = True\n# YOUR CODE HERE\npass"
 
 
 def test_markdown_regions_use_html_comments_and_hide_the_answer():
     """Does a Markdown region between `<!-- BEGIN/END SOLUTION -->` become its `<!-- STARTER: -->` text?"""
-    source = "Question?\n<!-- BEGIN SOLUTION -->\n<!-- STARTER: *Write your answer here.* -->\nThe answer.\n<!-- END SOLUTION -->"
+    source = (
+        "Question?\n<!-- BEGIN SOLUTION -->\n<!-- STARTER: *Write your answer here.* -->\n"
+        "The answer.\n<!-- END SOLUTION -->"
+    )
     assert strip_solutions(source, "markdown") == "Question?\n*Write your answer here.*"
 
 
@@ -111,7 +118,8 @@ def test_markdown_regions_without_starter_get_a_placeholder():
 
 def test_a_cell_without_markers_is_copied_as_is():
     """Is a cell with no region left exactly as written?"""
-    assert strip_solutions("import boto3\nlam = sb.client('lambda')\n") == "import boto3\nlam = sb.client('lambda')\n"
+    source = "import boto3\nlam = sb.client('lambda')\n"
+    assert strip_solutions(source) == source
 
 
 # --- unbalanced and misspelt markers ------------------------------------------------------------------
@@ -137,7 +145,9 @@ def test_malformed_markers_are_errors_naming_the_line(source, line, problem):
 def test_marker_errors_name_the_file_and_the_cell(course):
     """Does an unbalanced marker in a solution notebook report the file, the cell number and the line?"""
     path = course / "solutions" / "03-context.ipynb"
-    nbformat.write(solution_notebook(new_markdown_cell("# Lab"), new_code_cell("x = 1\n### BEGIN SOLUTION")), path)
+    nbformat.write(
+        solution_notebook(new_markdown_cell("# Lab"), new_code_cell("x = 1\n### BEGIN SOLUTION")), path
+    )
     with pytest.raises(MarkerError, match=r"03-context\.ipynb, cell 2, line 2: BEGIN SOLUTION without"):
         labs.generate_lab(path)
 
@@ -190,9 +200,10 @@ def test_the_lab_is_clean(course):
 
 def test_every_lab_cell_is_valid_python(course):
     """Does every code cell of the generated lab compile, so the lab runs top to bottom?"""
-    for code_cell in generate(course).cells:
-        if code_cell.cell_type == "code":
-            compile(code_cell.source, code_cell.id, "exec")
+    code_cells = [cell for cell in generate(course).cells if cell.cell_type == "code"]
+    assert code_cells
+    for code_cell in code_cells:
+        compile(code_cell.source, code_cell.id, "exec")  # raises SyntaxError when a cell does not
 
 
 def test_the_generator_never_modifies_its_source(course):
@@ -231,7 +242,7 @@ def ran_lab(course) -> Path:
 
 
 def test_a_lab_someone_ran_is_not_overwritten(course):
-    """Does regenerating refuse (writing nothing) when a lab to be replaced has outputs, i.e. may hold someone's work?"""
+    """Does regenerating refuse (writing nothing) when a lab to replace has outputs, i.e. may hold work?"""
     lab_path = ran_lab(course)
     before = lab_path.read_bytes()
     with pytest.raises(labs.WorkInLab, match="02-handlers.ipynb"):

@@ -86,8 +86,7 @@ class FakeLogs:
 def test_log_events_reads_every_page_into_a_dataframe():
     """Does log_events follow nextToken, convert timestamps and strip trailing newlines?"""
     events = [
-        {"timestamp": 1_700_000_000_000 + n, "logStreamName": "s", "message": f"line {n}\n"}
-        for n in range(5)
+        {"timestamp": 1_700_000_000_000 + n, "logStreamName": "s", "message": f"line {n}\n"} for n in range(5)
     ]
     fake = FakeLogs(events)
     frame = log_events(fake, "orders", filterPattern='"line"')

@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 from workbook import progress
-from workbook.progress.log import DamagedLineWarning
+from workbook.progress.log import DamagedLineWarning, attempts_and_problems, kind_of
 
 WRITERS = 4
 RECORDS_EACH = 150
@@ -83,6 +83,24 @@ def test_damaged_line_is_skipped_with_a_warning():
     with pytest.warns(DamagedLineWarning, match=r"attempts.jsonl:2"):
         records = progress.attempts()
     assert [r["item_id"] for r in records] == ["q1", "q2"]
+
+
+def test_damaged_lines_can_come_back_as_messages():
+    """For a command line, does attempts_and_problems name each damaged line instead of warning?"""
+    progress.record("m", "q1", 0, True, 1)
+    with open(progress.log_path(), "a", encoding="utf-8") as log:
+        log.write("{not json at all\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        records, problems = attempts_and_problems()
+    assert [r["item_id"] for r in records] == ["q1"]
+    assert len(problems) == 1 and "attempts.jsonl:2" in problems[0]
+
+
+@pytest.mark.parametrize("record, kind", [({"kind": "lab"}, "lab"), ({}, "quiz"), ({"kind": None}, "quiz")])
+def test_a_record_without_a_kind_counts_as_a_quiz_answer(record, kind):
+    """Is a record with no kind (or kind null) a quiz answer, and a lab record a lab record?"""
+    assert kind_of(record) == kind
 
 
 def test_truncated_last_line_does_not_swallow_the_next_record():

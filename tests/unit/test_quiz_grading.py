@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.quiz.grading import InvalidResponse, Result, grade, normalise_text, parse_number
+from workbook.quiz.grading import InvalidResponse, Result, format_number, grade, normalise_text, parse_number
 from workbook.quiz.model import load_bank
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "quizzes"
@@ -181,7 +181,15 @@ def test_numeric_text_that_is_no_number_is_invalid():
 
 
 @pytest.mark.parametrize(
-    "text, value", [("1,024", 1024.0), (" 0.5 ", 0.5), ("1_000", 1000.0), ("-3", -3.0), ("$15.00", 15.0), ("$ 1,024", 1024.0)]
+    "text, value",
+    [
+        ("1,024", 1024.0),
+        (" 0.5 ", 0.5),
+        ("1_000", 1000.0),
+        ("-3", -3.0),
+        ("$15.00", 15.0),
+        ("$ 1,024", 1024.0),
+    ],
 )
 def test_parse_number_reads_common_spellings(text, value):
     """Are thousands separators, spaces and underscores read as a learner means them?"""
@@ -243,3 +251,9 @@ def test_multiple_full_marks_feedback_names_each_option():
     right = [i for i, option in enumerate(question.options) if option.correct]
     feedback = grade(question, right).feedback
     assert all(f"“{question.options[i].text}”" in feedback for i in right)
+
+
+@pytest.mark.parametrize("value, text", [(900.0, "900"), (0.25, "0.25"), (1.0, "1"), (2 / 3, "0.666667")])
+def test_numbers_in_feedback_are_written_as_a_learner_would(value, text):
+    """Is a whole number shown without ".0", and a fraction in at most six significant digits?"""
+    assert format_number(value) == text

@@ -50,7 +50,13 @@ def test_fixture_bank_loads_with_every_type():
     sample = load_bank("90-sample", FIXTURES)
     assert sample.module == "90-sample" and sample.version == 3
     assert {q.type for q in sample.questions} == {
-        "single", "multiple", "true_false", "matching", "ordering", "numeric", "short_answer"
+        "single",
+        "multiple",
+        "true_false",
+        "matching",
+        "ordering",
+        "numeric",
+        "short_answer",
     }
 
 
