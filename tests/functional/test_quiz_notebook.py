@@ -23,12 +23,12 @@ def test_notebook_with_a_quiz_executes(tmp_path, monkeypatch):
     ]
     path = tmp_path / "quiz.ipynb"
     nbformat.write(notebook, path)
-    client = NotebookClient(
+    client = NotebookClient(  # the kernel inherits os.environ, so WORKBOOK_HOME too
         nbformat.read(path, as_version=4),
         timeout=120,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
-    )  # kernel inherits os.environ
+    )
     executed = client.execute()
     outputs = executed.cells[-1].outputs
     assert outputs and "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]

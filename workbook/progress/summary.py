@@ -96,8 +96,8 @@ def per_question(records: Iterable[Mapping], tags: Mapping | None = None) -> pd.
     accuracy, how many solved it, attempts per learner. ``tags`` maps (module, item_id) to concepts."""
     items = item_table(records)
     key = ["module", "kind", "item_id"]
-    columns = key + ["learners", "first_try_accuracy", "solved_rate", "attempts_per_learner", "best_score"]
-    columns.append("tags")
+    measures = ["learners", "first_try_accuracy", "solved_rate", "attempts_per_learner", "best_score"]
+    columns = key + measures + ["tags"]
     if items.empty:
         return pd.DataFrame(columns=columns)
     table = items.groupby(key, sort=True).agg(
@@ -140,6 +140,7 @@ def per_concept(records: Iterable[Mapping], tags: Mapping) -> pd.DataFrame:
 
 
 def _rollup(items: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The item table summed up per ``by`` (e.g. per module): the columns of :data:`SUMMARY_COLUMNS`."""
     if items.empty:
         return pd.DataFrame(columns=by + SUMMARY_COLUMNS)
     table = items.groupby(by, sort=True).agg(
