@@ -9,12 +9,17 @@ Example::
     quiz.grade(bank.questions[0], 1)
 """
 
+from __future__ import annotations
+
 from .grading import InvalidResponse, Result, grade, normalise_text
 from .model import Bank, BankError, Question, load_bank, load_banks
 
 
-def show(module, ids=None, *, bank_dir=None, record=True):
+def show(module: str, ids: list[str] | None = None, *, bank_dir=None, record: bool = True):
     """Show a question bank as cards you can answer; each Submit is graded and saved to your progress.
+
+    ``ids`` shows only those questions, in that order; ``record=False`` saves nothing;
+    ``bank_dir`` reads the bank from another folder than the course's ``quizzes/``.
 
     Example::
 

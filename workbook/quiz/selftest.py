@@ -94,6 +94,7 @@ def check_question(question: Question) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Self-test the banks named in ``argv`` (default: every bank); 1 when any has a problem."""
     argv = sys.argv[1:] if argv is None else argv
     paths = argv or [str(p) for p in bank_paths()]
     failed = 0
