@@ -35,8 +35,7 @@ def get_lab(module: str) -> Lab:
     labs = all_labs()
     if module in labs:
         return labs[module]
-    by_number = [slug for slug in labs if str(module)[:3] == slug[:3] and str(module)[:2].isdigit()]
-    close = by_number or difflib.get_close_matches(str(module), labs, n=1)
+    close = _same_number(str(module), labs) or difflib.get_close_matches(str(module), labs, n=1)
     suggestion = f" Did you mean {close[0]!r}?" if close else ""
     available = ", ".join(labs) or "none"
     raise UnknownLab(f"there are no checks for {module!r}.{suggestion} Labs with checks: {available}")
@@ -48,5 +47,10 @@ def lab_for_file(stem: str) -> Lab | None:
     matches = [slug for slug in labs if stem == slug or stem.startswith((slug + "-", slug + "_"))]
     if matches:
         return labs[max(matches, key=len)]
-    by_number = [slug for slug in labs if stem[:3] == slug[:3] and stem[:2].isdigit()]
+    by_number = _same_number(stem, labs)
     return labs[by_number[0]] if len(by_number) == 1 else None
+
+
+def _same_number(name: str, slugs) -> list[str]:
+    """The slugs that start with the same ``NN-`` as ``name`` (none when ``name`` has no number)."""
+    return [slug for slug in slugs if name[:3] == slug[:3] and name[:2].isdigit()]
