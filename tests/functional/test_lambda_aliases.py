@@ -56,29 +56,28 @@ def test_alias_without_weights_runs_its_version(sb):
     assert {invoke(sb, "canary:stable")["ExecutedVersion"] for _ in range(5)} == {"1"}
 
 
+WEIGHTS_AT = "at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: "
 WEIGHT_CONSTRAINT = (
-    "failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to "
-    "1.0, Member must have value greater than or equal to 0.0, Member must not be null]"
+    WEIGHTS_AT + "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, "
+    "Member must have value greater than or equal to 0.0, Member must not be null]"
 )
 KEY_CONSTRAINT = (
-    "failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to "
-    "1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"
+    WEIGHTS_AT + "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, "
+    "Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"
 )
+INVALID = "InvalidParameterValueException"
 
 
 @pytest.mark.parametrize(
     "version, weights, code, message",
     [
-        ("1", {"1": 0.8, "2": 0.2}, "InvalidParameterValueException",
-         "Number of items in AdditionalVersionWeights cannot be greater than 1"),
-        ("1", {"2": 2}, "ValidationException",
-         "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' " + WEIGHT_CONSTRAINT),
-        ("1", {"1": 0.5}, "InvalidParameterValueException",
+        ("1", {"1": 0.8, "2": 0.2}, INVALID, "Number of items in AdditionalVersionWeights cannot be greater than 1"),
+        ("1", {"2": 2}, "ValidationException", "1 validation error detected: Value '{2=2.0}' " + WEIGHT_CONSTRAINT),
+        ("1", {"1": 0.5}, INVALID,
          "Invalid function version 1. Function version 1 is already included in routing configuration."),
-        ("$LATEST", {"1": 0.5}, "InvalidParameterValueException",
-         "$LATEST is not supported for an alias pointing to more than 1 version"),
+        ("$LATEST", {"1": 0.5}, INVALID, "$LATEST is not supported for an alias pointing to more than 1 version"),
         ("1", {"$LATEST": 0.5}, "ValidationException",
-         "1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' " + KEY_CONSTRAINT),
+         "1 validation error detected: Value '{$LATEST=0.5}' " + KEY_CONSTRAINT),
         ("1", {"10": 0.5}, "ResourceNotFoundException",
          "Function not found: arn:aws:lambda:us-east-1:123456789012:function:canary:10"),
     ],
@@ -87,15 +86,14 @@ KEY_CONSTRAINT = (
 def test_invalid_routing_config_is_rejected(sb, version, weights, code, message):
     """Does CreateAlias (and UpdateAlias) reject an invalid RoutingConfig with AWS's error code and message?"""
     lam = _two_versions(sb)
+    routing = {"AdditionalVersionWeights": weights}
     with pytest.raises(ClientError) as error:
-        lam.create_alias(
-            FunctionName="canary", Name="bad", FunctionVersion=version, RoutingConfig={"AdditionalVersionWeights": weights}
-        )
+        lam.create_alias(FunctionName="canary", Name="bad", FunctionVersion=version, RoutingConfig=routing)
     assert (error.value.response["Error"]["Code"], error.value.response["Error"]["Message"]) == (code, message)
     if version != "$LATEST":
         lam.create_alias(FunctionName="canary", Name="ok", FunctionVersion=version)
         with pytest.raises(ClientError) as error:
-            lam.update_alias(FunctionName="canary", Name="ok", RoutingConfig={"AdditionalVersionWeights": weights})
+            lam.update_alias(FunctionName="canary", Name="ok", RoutingConfig=routing)
         assert (error.value.response["Error"]["Code"], error.value.response["Error"]["Message"]) == (code, message)
     assert [alias["Name"] for alias in lam.list_aliases(FunctionName="canary")["Aliases"]] in ([], ["ok"])
 
@@ -103,8 +101,9 @@ def test_invalid_routing_config_is_rejected(sb, version, weights, code, message)
 def test_empty_routing_config_is_accepted(sb):
     """Is an empty AdditionalVersionWeights map accepted (the way to send 100 % to one version)?"""
     lam = _two_versions(sb)
-    lam.create_alias(FunctionName="canary", Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}})
-    lam.update_alias(FunctionName="canary", Name="live", FunctionVersion="2", RoutingConfig={"AdditionalVersionWeights": {}})
+    empty = {"AdditionalVersionWeights": {}}
+    lam.create_alias(FunctionName="canary", Name="live", FunctionVersion="1", RoutingConfig=empty)
+    lam.update_alias(FunctionName="canary", Name="live", FunctionVersion="2", RoutingConfig=empty)
     assert invoke(sb, "canary:live")["ExecutedVersion"] == "2"
 
 

@@ -63,7 +63,8 @@ def test_client_context_that_is_not_base64_json_is_rejected(sb):
     for bad in ("not base64!", base64.b64encode(b"not json").decode(), base64.b64encode(b"[1]").decode()):
         with pytest.raises(lam.exceptions.InvalidRequestContentException) as raised:
             lam.invoke(FunctionName="ctx", ClientContext=bad)
-        assert raised.value.response["Error"]["Message"] == "Client context must be a valid Base64-encoded JSON object."
+        message = raised.value.response["Error"]["Message"]
+        assert message == "Client context must be a valid Base64-encoded JSON object."
 
 
 def test_worker_environment_variables(sb):

@@ -123,7 +123,8 @@ def test_unknown_alias_message_names_the_alias(sb):
     """Does invoking a missing alias or version name it in 'Function not found: <arn>:<qualifier>'?"""
     create_function(sb, "echo", ECHO)
     lam = sb.client("lambda")
-    for kwargs, qualifier in (({"FunctionName": "echo:missing"}, "missing"), ({"FunctionName": "echo", "Qualifier": "7"}, "7")):
+    cases = (({"FunctionName": "echo:missing"}, "missing"), ({"FunctionName": "echo", "Qualifier": "7"}, "7"))
+    for kwargs, qualifier in cases:
         with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
             lam.invoke(**kwargs)
         assert raised.value.response["Error"]["Message"] == (

@@ -20,12 +20,15 @@ _lock = threading.Lock()
 _installed = False
 
 _WEIGHT_CONSTRAINT = (
-    "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, "
+    "failed to satisfy constraint: Map value must satisfy constraint: "
+    "[Member must have value less than or equal to 1.0, "
     "Member must have value greater than or equal to 0.0, Member must not be null]"
 )
 _KEY_CONSTRAINT = (
-    "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, "
-    "Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"
+    "failed to satisfy constraint: Map keys must satisfy constraint: "
+    "[Member must have length less than or equal to 1024, "
+    "Member must have length greater than or equal to 1, "
+    "Member must satisfy regular expression pattern: [0-9]+]"
 )
 
 
@@ -85,16 +88,19 @@ def validate_routing(backend, function_name: str, function_version: str | None, 
         except (TypeError, ValueError):
             weight = -1.0
         if not 0.0 <= weight <= 1.0:
-            raise Validation(f"1 validation error detected: {shown} failed to satisfy constraint: {_WEIGHT_CONSTRAINT}")
+            raise Validation(f"1 validation error detected: {shown} {_WEIGHT_CONSTRAINT}")
         if key == version:
             raise InvalidParameterValue(
-                f"Invalid function version {version}. Function version {version} is already included in routing configuration."
+                f"Invalid function version {version}. "
+                f"Function version {version} is already included in routing configuration."
             )
         if version == "$LATEST":
-            raise InvalidParameterValue("$LATEST is not supported for an alias pointing to more than 1 version")
+            raise InvalidParameterValue(
+                "$LATEST is not supported for an alias pointing to more than 1 version"
+            )
         if not key.isdigit():
-            raise Validation(f"1 validation error detected: {shown} failed to satisfy constraint: {_KEY_CONSTRAINT}")
-        backend.get_function(function_name, key)  # ResourceNotFoundException: Function not found: …:<key>
+            raise Validation(f"1 validation error detected: {shown} {_KEY_CONSTRAINT}")
+        backend.get_function(function_name, key)  # 404 Function not found: …:<key>
 
 
 def install() -> None:
@@ -110,7 +116,7 @@ def install() -> None:
     original_update = backend_class.update_alias
 
     def create_alias(self, name, function_name, function_version, description, routing_config):
-        self.get_function(function_name, function_version)  # an unknown function or version: 404 first
+        self.get_function(function_name, function_version)  # unknown function or version: 404 first
         validate_routing(self, function_name, function_version, routing_config)
         try:
             return original_create(self, name, function_name, function_version, description, routing_config)
@@ -120,7 +126,8 @@ def install() -> None:
     def update_alias(self, name, function_name, function_version, description, routing_config):
         if routing_config is not None:
             alias = self.get_alias(name, function_name)  # an unknown alias: 404 first
-            validate_routing(self, function_name, function_version or alias.function_version, routing_config)
+            version = function_version or alias.function_version
+            validate_routing(self, function_name, version, routing_config)
         return original_update(self, name, function_name, function_version, description, routing_config)
 
     backend_class.create_alias = create_alias

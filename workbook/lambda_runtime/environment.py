@@ -319,13 +319,15 @@ class Environment:
             return INIT_TIMEOUT_SECONDS * 1000, error, self._collector_rest()
         except _Died:
             returncode = self.kill()
-            return (time.perf_counter() - started) * 1000, errors.exit_error(request_id, returncode), self._collector_rest()
+            error = errors.exit_error(request_id, returncode)
+            return (time.perf_counter() - started) * 1000, error, self._collector_rest()
         init_ms = (time.perf_counter() - started) * 1000
         output = self._collector.segment("init", timeout=2.0)
         self._known_peak_mb = header["max_memory_mb"]
         if header["error"] is not None or header["max_memory_mb"] > self.spec.memory_size:
             returncode = self.kill()
-            error = header["error"] or errors.exit_error(request_id, -signal.SIGKILL if returncode == 0 else returncode)
+            status = -signal.SIGKILL if returncode == 0 else returncode
+            error = header["error"] or errors.exit_error(request_id, status)
             return init_ms, error, output
         self.initialised = True
         self.cloudwatch.write(logs.split_output(output))

@@ -58,7 +58,8 @@ class InvalidRequestContent(JsonRESTError):
             message or f"Could not parse request body into json: Could not parse payload into json: {detail}",
         )
         if message is None:
-            self.description = json.dumps({"__type": self.error_type, "Type": "User", "message": self.message})
+            body = {"__type": self.error_type, "Type": "User", "message": self.message}
+            self.description = json.dumps(body)
 
 
 def invalid_client_context() -> InvalidRequestContent:
@@ -74,7 +75,9 @@ class InvalidParameterValue(JsonRESTError):
 
 
 def qualifier_mismatch() -> InvalidParameterValue:
-    return InvalidParameterValue("The derived qualifier from the function name does not match the specified qualifier.")
+    return InvalidParameterValue(
+        "The derived qualifier from the function name does not match the specified qualifier."
+    )
 
 
 class OtherRegion(JsonRESTError):
@@ -84,7 +87,8 @@ class OtherRegion(JsonRESTError):
 
     def __init__(self, arn_region: str, region: str) -> None:
         super().__init__(
-            "ResourceNotFoundException", f"Functions from '{arn_region}' are not reachable in this region ('{region}')"
+            "ResourceNotFoundException",
+            f"Functions from '{arn_region}' are not reachable in this region ('{region}')",
         )
 
 
