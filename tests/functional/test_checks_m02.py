@@ -18,7 +18,8 @@ TRUST_LAMBDA = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 LOGS = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}
-PUT_ITEM = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/upload-catalog"
+PUT_ITEM = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}
 
 CATALOG_PY = """
 def catalog_entry(bucket, key, size):
@@ -188,6 +189,28 @@ def test_role_fails_when_lambda_may_not_assume_it(sb):
     assert "lambda.amazonaws.com" in outcome.feedback
 
 
+def test_role_fails_when_put_item_is_allowed_on_every_table(sb):
+    """Does dynamodb:PutItem on "*" fail, asking for the table's ARN (least privilege)?"""
+    make_role(sb, statements=(LOGS, {**PUT_ITEM, "Resource": "*"}))
+    outcome = check("role")
+    assert outcome.status is checks.Status.FAILED
+    assert "Least privilege" in outcome.feedback and TABLE_ARN in outcome.feedback
+
+
+def test_role_fails_when_put_item_is_allowed_on_another_table(sb):
+    """Does dynamodb:PutItem on a different table fail, naming the resource it allows?"""
+    make_role(sb, statements=(LOGS, {**PUT_ITEM, "Resource": TABLE_ARN.replace("upload-catalog", "uploads")}))
+    outcome = check("role")
+    assert outcome.status is checks.Status.FAILED
+    assert "table/uploads" in outcome.feedback and TABLE_ARN in outcome.feedback
+
+
+def test_role_passes_with_a_wildcard_that_names_the_table(sb):
+    """Is a pattern that still names the table (any region and account) least privilege enough?"""
+    make_role(sb, statements=(LOGS, {**PUT_ITEM, "Resource": "arn:aws:dynamodb:*:*:table/upload-catalog"}))
+    assert check("role").status is checks.Status.PASSED
+
+
 def test_role_passes_with_logs_and_put_item(sb):
     """Does a role with logs and dynamodb:PutItem pass?"""
     make_role(sb)
@@ -211,6 +234,13 @@ def test_logic_fails_when_extensions_are_case_sensitive(sb):
     outcome = check("logic", load_catalog(CATALOG_PY.replace(".lower()", "")))
     assert outcome.status is checks.Status.FAILED
     assert "lower case" in outcome.feedback
+
+
+def test_logic_fails_when_the_extension_follows_the_first_dot(sb):
+    """Does a catalog_entry that reads orders.csv.zip as a csv fail, pointing at the last dot?"""
+    outcome = check("logic", load_catalog(CATALOG_PY.replace('name.rsplit(".", 1)[1]', 'name.split(".")[1]')))
+    assert outcome.status is checks.Status.FAILED
+    assert "orders.csv.zip" in outcome.feedback and "last" in outcome.feedback
 
 
 def test_logic_fails_when_folder_markers_are_accepted(sb):
@@ -294,6 +324,15 @@ def test_malformed_fails_when_the_handler_crashes_with_key_error(sb):
     outcome = check("malformed")
     assert outcome.status is checks.Status.FAILED
     assert "KeyError" in outcome.feedback and "'error'" in outcome.feedback
+
+
+def test_malformed_explains_a_syntax_error_instead_of_asking_not_to_raise(sb):
+    """Is a handler that does not even import told to fix its code, and shown the event that was sent?"""
+    deploy(sb, app=APP_PY.replace("def handler(event, context):", "def handler(event, context)"))
+    outcome = check("malformed")
+    assert outcome.status is checks.Status.FAILED
+    assert "UserCodeSyntaxError" in outcome.feedback and "redeploy" in outcome.feedback
+    assert "instead of raising" not in outcome.feedback and "A-1001" in outcome.feedback
 
 
 def test_malformed_fails_when_good_records_of_a_bad_event_are_written(sb):

@@ -115,6 +115,14 @@ def test_deploy_fails_when_the_work_is_skipped(sb):
     assert "REPORT" in outcome.feedback
 
 
+def test_deploy_fails_when_sleep_is_given_milliseconds(sb):
+    """Does sleeping work_ms seconds (a timeout on the small batch) fail, saying time.sleep takes seconds?"""
+    deploy(sb, NAIVE.replace('item["work_ms"] / 1000', 'item["work_ms"]'))
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "time.sleep takes seconds" in outcome.feedback
+
+
 def test_deploy_passes_with_a_handler_that_processes_everything(sb):
     """Does the step-1 handler pass step 1 (and only step 1: it runs into the timeout on a big batch)?"""
     deploy(sb, NAIVE)

@@ -13,6 +13,9 @@ The contract the lab text gives the learner (and these checks hold the function 
 
 from __future__ import annotations
 
+import fnmatch
+import json
+
 from workbook.checks import Failed, Lab, NotAttempted, iam_policies
 
 TABLE = "upload-catalog"
@@ -58,15 +61,19 @@ def table(aws):
     if keys.get("HASH") != "object_key":
         raise Failed(
             f"{TABLE}'s partition key is {keys.get('HASH')!r}; the indexer stores items by 'object_key'. "
-            "Delete the table and create it again with KeySchema [{'AttributeName': 'object_key', 'KeyType': 'HASH'}]."
+            "A table's key cannot be changed: delete it with dynamodb.delete_table(TableName='upload-catalog') and "
+            "create it again with KeySchema [{'AttributeName': 'object_key', 'KeyType': 'HASH'}]."
         )
     if "RANGE" in keys:
         raise Failed(
             f"{TABLE} also has a sort key ({keys['RANGE']!r}); one object key is one item, so leave the sort key out "
-            "(delete the table and create it again)."
+            "(delete it with dynamodb.delete_table(TableName='upload-catalog') and create it again)."
         )
     if types.get("object_key") != "S":
-        raise Failed(f"object_key is declared as type {types.get('object_key')!r}; object keys are strings: use 'S'.")
+        raise Failed(
+            f"object_key is declared as type {types.get('object_key')!r}; object keys are strings: use 'S' "
+            "(delete the table with dynamodb.delete_table(TableName='upload-catalog') and create it again)."
+        )
     return f"{TABLE} stores one item per object_key (a string)"
 
 
@@ -120,7 +127,38 @@ def role(aws):
             f"{ROLE} may write logs but not items: allow 'dynamodb:PutItem' on the table's ARN "
             f"(arn:aws:dynamodb:…:table/{TABLE})."
         )
-    return f"{ROLE} may write logs and put items"
+    table_arn = f"arn:aws:dynamodb:{aws.region}:{aws.account_id}:table/{TABLE}"
+    resources = _put_item_resources(documents)
+    if not any(_matches(pattern, table_arn) for pattern in resources):
+        raise Failed(
+            f"{ROLE} may put items, but not into {TABLE}: the statement allowing 'dynamodb:PutItem' names "
+            f"{', '.join(repr(r) for r in resources)}. Use the table's ARN, table_arn from step 1 ({table_arn})."
+        )
+    other_table = f"arn:aws:dynamodb:{aws.region}:{aws.account_id}:table/some-other-table"
+    broad = [pattern for pattern in resources if _matches(pattern, other_table)]
+    if broad:
+        raise Failed(
+            f"{ROLE} may put items into every table ('dynamodb:PutItem' on {broad[0]!r}). Least privilege: "
+            f"allow it on the table's ARN only, table_arn from step 1 ({table_arn}), and update the policy "
+            "(iam.put_role_policy with the same PolicyName replaces it)."
+        )
+    return f"{ROLE} may write logs and put items into {TABLE} only"
+
+
+def _put_item_resources(documents) -> list[str]:
+    """The Resource patterns of every Allow statement that covers dynamodb:PutItem."""
+    resources = []
+    for document in documents:
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if iam_policies.allows({"Statement": [statement]}, "dynamodb:PutItem"):
+                found = statement.get("Resource", "*" if "NotResource" in statement else [])
+                resources += found if isinstance(found, list) else [found]
+    return resources
+
+
+def _matches(pattern: str, arn: str) -> bool:
+    return fnmatch.fnmatchcase(arn, pattern)
 
 
 # ------------------------------------------------------------------------------------------------ logic
@@ -131,6 +169,7 @@ LOGIC_CASES = [
     ((BUCKET, "reports/Q3 summary.pdf", 52_000), DOCUMENT),
     (("archive", "notes/README", 12), OTHER),
     (("archive", "backup.tar.gz", 5_000_000), OTHER),
+    (("archive", "exports/orders.csv.zip", 4_096), OTHER),
     ((BUCKET, "exports/orders.csv", 0), DOCUMENT),
 ]
 # arguments catalog_entry must refuse with ValueError, and why
@@ -218,8 +257,9 @@ def _kind_advice(entry, expected) -> str:
             return " Compare extensions in lower case."
         if "." not in expected["object_key"].rsplit("/", 1)[-1]:
             return " A file name without a dot has no extension: its kind is 'other'."
-        if expected["object_key"].endswith(".tar.gz"):
-            return " The extension is what follows the *last* dot ('gz')."
+        name = expected["object_key"].rsplit("/", 1)[-1]
+        if name.count(".") > 1:
+            return f" The extension is what follows the *last* dot ({name.rsplit('.', 1)[1]!r})."
     return ""
 
 
@@ -393,8 +433,9 @@ def malformed_events() -> list[tuple[str, object]]:
         "have `s3.bucket.name`, `s3.object.key` and `s3.object.size`? Turn a `KeyError` or `TypeError` while "
         "reading a record into a `ValueError` with a message, and catch `ValueError` (also what catalog_entry raises) "
         "in the handler.",
-        "Build all entries first, write afterwards: `entries = [entry_from(r) for r in records]` inside the `try`, "
-        "then the `put_item` loop after it. Then an event whose second record is broken leaves the table unchanged.",
+        "Build all entries first, write afterwards: inside the `try`, collect the `catalog.catalog_entry(...)` result "
+        "of every record in a list; after the `try`, `put_item` them in a loop. Then an event whose second record is "
+        "broken leaves the table unchanged.",
     ],
     solution='''
 def handler(event, context):
@@ -416,19 +457,23 @@ def malformed(aws):
         dynamodb.delete_item(TableName=TABLE, Key={"object_key": {"S": stale}})
     for problem, event in malformed_events():
         result = aws.invoke(FUNCTION, event)
+        sent = f"{problem} ({_short(event)})"
         if result.function_error:
+            kind = result.payload.get("errorType", "") if isinstance(result.payload, dict) else ""
+            if kind in _CODE_ERRORS:
+                raise Failed(_explain_error(result, sent))
             raise Failed(
-                f"for {problem} your handler crashed with {result.error_summary}. "
+                f"for {sent} your handler crashed with {result.error_summary}. "
                 "Return {'indexed': [], 'error': '<what is wrong>'} instead of raising."
             )
         payload = result.payload
         if not isinstance(payload, dict) or payload.get("indexed") != [] or not isinstance(payload.get("error"), str):
             raise Failed(
-                f"for {problem} your handler returned {payload!r}; "
+                f"for {sent} your handler returned {payload!r}; "
                 "expected {'indexed': [], 'error': '<what is wrong>'}."
             )
         if not payload["error"].strip():
-            raise Failed(f"for {problem} the error message is empty; say what is wrong with the event.")
+            raise Failed(f"for {sent} the error message is empty; say what is wrong with the event.")
     for written in (GOOD_RECORD_KEY, "checks/broken.png"):
         if dynamodb.get_item(TableName=TABLE, Key={"object_key": {"S": written}}, ConsistentRead=True).get("Item"):
             raise Failed(
@@ -440,6 +485,15 @@ def malformed(aws):
 
 # ------------------------------------------------------------------------------------------------ helpers
 
+# errors that say the code cannot run at all (whatever the event), not that the handler mishandled one
+_CODE_ERRORS = {"Runtime.ImportModuleError", "Runtime.HandlerNotFound", "Runtime.UserCodeSyntaxError"}
+
+
+def _short(event, limit: int = 120) -> str:
+    """An event as JSON, cut to ``limit`` characters."""
+    text = json.dumps(event)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 def _explain_error(result, described: str) -> str:
     error = result.payload if isinstance(result.payload, dict) else {}
@@ -449,6 +503,8 @@ def _explain_error(result, described: str) -> str:
         return f"{text}. Are app.py and catalog.py both at the top of the zip?"
     if kind == "Runtime.HandlerNotFound":
         return f"{text}. The Handler setting should be 'app.handler', with def handler(event, context) in app.py."
+    if kind == "Runtime.UserCodeSyntaxError":
+        return f"{text}. Fix that line, run the %%writefile cell again, and redeploy."
     if "AccessDenied" in kind or "AccessDenied" in message or "not authorized" in message:
         return f"{text}. The role {ROLE} must allow dynamodb:PutItem on the table {TABLE}."
     if kind == "ResourceNotFoundException":

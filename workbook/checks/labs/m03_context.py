@@ -123,6 +123,11 @@ def deploy(aws):
             f"{FUNCTION} has a timeout of {timeout} s; this lab needs a short one so that the batches do not fit: "
             f"set Timeout=2 (deploy_batch does)."
         )
+    if _timed_out(result, report):
+        raise Failed(
+            f"a small batch of {len(SMALL)} items (120 ms of work in all) ran into the {timeout} s timeout. "
+            "time.sleep takes seconds: sleep item['work_ms'] / 1000, not item['work_ms']."
+        )
     processed, unprocessed = _shape(result, SMALL, f"a small batch of {len(SMALL)} items (120 ms of work)")
     if unprocessed:
         raise Failed(
