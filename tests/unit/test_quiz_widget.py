@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import pytest
 
 from workbook import progress, quiz
+from workbook.quiz.grading import InvalidResponse
 from workbook.quiz.widget import front_end_state as widget_state
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "quizzes"
@@ -292,3 +293,18 @@ def test_ordering_items_render_inline_code_and_escape_the_rest(markdown_bank):
     rows = " ".join(label.value for label in markdown_bank.card("steps").answer_input.labels)
     assert "<code>_HANDLER</code>" in rows and "<b>the handler</b>" in rows
     assert "&lt;app&gt;" in rows and "`" not in rows
+
+
+def test_answer_accepts_an_options_text():
+    """Can a card be answered with an option's text (as attempts are stored), not only its index?"""
+    card = show(["handler-string"]).card("handler-string")
+    result = card.answer(card.question.options[1].text)
+    assert result is not None and not result.correct
+    assert "Leave out the .py" in card.feedback.value
+
+
+def test_answer_with_an_unknown_options_text_says_so():
+    """Is an option text that is not in the question a one-line InvalidResponse, not a widget error?"""
+    card = show(["handler-string"]).card("handler-string")
+    with pytest.raises(InvalidResponse, match="no option"):
+        card.answer("not an option")

@@ -80,7 +80,7 @@ def normalise_text(text: str, case_sensitive: bool = False) -> str:
 
 
 def _grade_single(question: Question, response: Any) -> Result:
-    index = _option_index(question, response)
+    index = option_index(question, response)
     option = question.options[index]
     return Result(option.correct, 1.0 if option.correct else 0.0, option.feedback)
 
@@ -88,7 +88,7 @@ def _grade_single(question: Question, response: Any) -> Result:
 def _grade_multiple(question: Question, response: Any) -> Result:
     if isinstance(response, (str, bytes, Mapping)) or not hasattr(response, "__iter__"):
         raise InvalidResponse("Choose the options as a list of their numbers, e.g. [0, 2].")
-    chosen = sorted({_option_index(question, item) for item in response})
+    chosen = sorted({option_index(question, item) for item in response})
     if not chosen:
         raise InvalidResponse(f"Select {question.correct_count} options first.")
     needed = question.correct_count
@@ -214,7 +214,8 @@ def parse_number(response: Any, unit: str = "") -> float:
     return value
 
 
-def _option_index(question: Question, response: Any) -> int:
+def option_index(question: Question, response: Any) -> int:
+    """The bank index of an option given by its index or its exact text; InvalidResponse otherwise."""
     if response is None:
         raise InvalidResponse("Choose an option first.")
     # An option's text is how attempts are stored, so that re-grading survives a reordered bank.

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as widgets
 
 from .. import progress
-from .grading import InvalidResponse, Result, format_number, grade
+from .grading import InvalidResponse, Result, format_number, grade, option_index
 from .model import Bank, Question, load_bank
 
 FULL_WIDTH = widgets.Layout(width="100%")
@@ -267,12 +267,15 @@ class _ChoiceInput:
             choices = [(plain_label(option.text), index) for index, option in enumerate(question.options)]
             if question.shuffle:
                 rng.shuffle(choices)
+        self.question = question
         self.widget = widgets.RadioButtons(options=choices, value=None, layout=FULL_WIDTH)
 
     def response(self):
         return self.widget.value
 
     def set_response(self, response) -> None:
+        if self.question.type == "single" and response is not None:
+            response = option_index(self.question, response)
         self.widget.value = response
 
     def set_enabled(self, enabled: bool) -> None:
@@ -286,6 +289,7 @@ class _MultipleInput:
         indices = list(range(len(question.options)))
         if question.shuffle:
             rng.shuffle(indices)
+        self.question = question
         self.checkboxes = [
             (index, widgets.Checkbox(description=plain_label(question.options[index].text), value=False,
                                      indent=False, layout=FULL_WIDTH))
@@ -297,8 +301,9 @@ class _MultipleInput:
         return sorted(index for index, box in self.checkboxes if box.value)
 
     def set_response(self, response) -> None:
+        chosen = {option_index(self.question, item) for item in response}
         for index, box in self.checkboxes:
-            box.value = index in set(response)
+            box.value = index in chosen
 
     def set_enabled(self, enabled: bool) -> None:
         for _, box in self.checkboxes:
