@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import ipaddress
 import os
+import shutil
 import socket
 import tempfile
 
@@ -12,6 +15,7 @@ import pytest
 # Progress written by tests (and by notebook kernels nbval starts, which inherit this
 # environment) goes to a throwaway folder, never to the learner's ~/.workbook.
 os.environ["WORKBOOK_HOME"] = tempfile.mkdtemp(prefix="workbook-test-home-")
+atexit.register(functools.partial(shutil.rmtree, os.environ["WORKBOOK_HOME"], ignore_errors=True))
 os.environ.setdefault("WORKBOOK_LEARNER", "test-learner")
 
 

@@ -145,3 +145,21 @@ def test_exit_during_init_names_the_invoke(sb):
         "errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason",
     }
     assert list(response["Payload"]) == ["errorType", "errorMessage"]
+
+
+def test_a_killed_processes_runtime_folder_is_removed_by_the_next_runtime():
+    """When a kernel is killed before it can clean up, does the next runtime remove its leftover folder?"""
+    import subprocess
+    import sys
+    import tempfile
+
+    from workbook.lambda_runtime.runtime import Runtime
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = tempfile.mkdtemp(prefix=f"workbook-lambda-{int(dead.stdout)}-")
+    runtime = Runtime("http://127.0.0.1:9", "us-east-1")
+    try:
+        assert not os.path.exists(leftover)
+        assert os.path.basename(runtime.root).startswith(f"workbook-lambda-{os.getpid()}-")
+    finally:
+        runtime.close()

@@ -297,3 +297,11 @@ def test_a_client_used_after_stop_says_the_sandbox_is_stopped():
         """
     )
     assert "sandbox was stopped" in seen and "sandbox.start()" in seen
+
+
+def test_config_files_are_empty_files_that_need_no_cleanup(sb):
+    """Do AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point at existing, empty files shipped with the package?"""
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        path = os.environ[name]
+        assert os.path.isfile(path) and os.path.getsize(path) == 0
+        assert os.path.dirname(path).endswith(os.path.join("workbook", "sandbox", "empty_aws_config"))

@@ -27,7 +27,7 @@ class Runtime:
     def __init__(self, endpoint_url: str, region: str, idle_timeout: float = DEFAULT_IDLE_TIMEOUT):
         self.endpoint_url = endpoint_url
         self.region = region
-        self.root = tempfile.mkdtemp(prefix="workbook-lambda-")
+        self.root = _new_root()
         self._env_root = os.path.join(self.root, "environments")
         os.makedirs(self._env_root)
         self.code = CodeCache(self.root)
@@ -181,6 +181,23 @@ class Runtime:
                 self.dispatcher.submit(invocation, delay=min(2 ** (invocation.throttles - 1), 300))
         except RoleCannotBeAssumed:
             return
+
+
+_ROOT_PREFIX = "workbook-lambda-"
+
+
+def _new_root() -> str:
+    """A temp folder named after this process, after removing those of processes that died without
+    cleaning up (a notebook kernel that was killed cannot run its exit handlers)."""
+    import glob
+
+    import psutil
+
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{_ROOT_PREFIX}*-*")):
+        owner = os.path.basename(path)[len(_ROOT_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{_ROOT_PREFIX}{os.getpid()}-")
 
 
 def _reserved_concurrency(fn) -> int | None:

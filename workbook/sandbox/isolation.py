@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+from pathlib import Path
 
 ACCOUNT_ID = "123456789012"
 # Shaped like real keys so SDKs accept them; they open nothing anywhere.
 FAKE_ACCESS_KEY_ID = "AKIAWORKBOOKSANDBOX0"
 FAKE_SECRET_ACCESS_KEY = "workbook-sandbox-fake-secret-key-0000000"
 
+# Two empty files shipped with the package: what AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point at.
+_EMPTY_CONFIG = Path(__file__).with_name("empty_aws_config")
 _LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
 
 # Variables that could route a client elsewhere or hand it real credentials.
@@ -36,11 +37,8 @@ class IsolatedEnvironment:
 
     def __init__(self, endpoint_url: str, region: str):
         self._saved = dict(os.environ)
-        self._config_dir = tempfile.mkdtemp(prefix="workbook-aws-config-")
-        config_file = os.path.join(self._config_dir, "config")
-        credentials_file = os.path.join(self._config_dir, "credentials")
-        for path in (config_file, credentials_file):
-            open(path, "w").close()
+        config_file = str(_EMPTY_CONFIG / "config")
+        credentials_file = str(_EMPTY_CONFIG / "credentials")
 
         for name in list(os.environ):
             if name in _REMOVED or name.startswith("AWS_ENDPOINT_URL_"):
@@ -65,7 +63,6 @@ class IsolatedEnvironment:
     def restore(self) -> None:
         os.environ.clear()
         os.environ.update(self._saved)
-        shutil.rmtree(self._config_dir, ignore_errors=True)
         _forget_default_boto3_session()
 
 
