@@ -17,6 +17,8 @@ Writing a lab's checks: see :mod:`workbook.checks.model` and ``workbook/checks/l
 
 from __future__ import annotations
 
+import warnings
+
 from .context import Aws, Invocation
 from .model import Failed, Lab, NotAttempted, Outcome, Status, Step, hint_number
 from .registry import UnknownLab, all_labs, get_lab
@@ -193,7 +195,7 @@ class _Broken:
 
 
 def _record(outcome: Outcome) -> None:
-    """Append one attempt to the learner's progress log; silently skipped if that is not possible.
+    """Append one attempt to the learner's progress log; if that is not possible, say so in a warning.
 
     Steps not attempted (or not checkable) are not attempts: recording them would make every opened
     starter lab count as a wrong first try in the per-question statistics.
@@ -211,8 +213,8 @@ def _record(outcome: Outcome) -> None:
             bank_version=None,
             feedback=outcome.feedback,
         )
-    except Exception:
-        pass  # progress is a convenience; a check must never fail because of it
+    except Exception as exc:  # a check must never fail because the log cannot be written
+        warnings.warn(f"this result was not saved to your progress log: {exc}", stacklevel=3)
 
 
 def _message(exc: BaseException) -> str:
