@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import base64
 import json
 
@@ -11,9 +13,12 @@ from workbook import checks
 from workbook import lambda_logs
 from workbook.deploy import zip_code
 
+from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
+
 pytestmark = pytest.mark.sandbox
 
 LAB = "01-serverless-concepts"
+check = functools.partial(check_step, LAB)
 TRUST_LAMBDA = {
     "Version": "2012-10-17",
     "Statement": [
@@ -32,18 +37,8 @@ def lambda_handler(event, context):
 """
 
 
-@pytest.fixture(autouse=True)
-def forget_answers():
-    """Answers passed to .check(value) are remembered per kernel; each test starts without any."""
-    checks._remembered.clear()
-    yield
-    checks._remembered.clear()
 
 
-def check(step, *values):
-    report = checks.step(LAB, step).check(*values)
-    assert len(report.outcomes) == 1
-    return report.outcomes[0]
 
 
 def make_role(sb, trust=TRUST_LAMBDA, permissions=WRITE_LOGS):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import json
 
 import pytest
@@ -10,9 +12,12 @@ from workbook import checks
 from workbook.checks.labs import m02_handlers
 from workbook.deploy import zip_code
 
+from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
+
 pytestmark = pytest.mark.sandbox
 
 LAB = "02-handlers"
+check = functools.partial(check_step, LAB)
 TRUST_LAMBDA = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -86,18 +91,8 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(autouse=True)
-def forget_answers():
-    """Answers passed to .check(value) are remembered per kernel; each test starts without any."""
-    checks._remembered.clear()
-    yield
-    checks._remembered.clear()
 
 
-def check(step, *values):
-    report = checks.step(LAB, step).check(*values)
-    assert len(report.outcomes) == 1
-    return report.outcomes[0]
 
 
 def make_table(sb, key="object_key", key_type="S"):

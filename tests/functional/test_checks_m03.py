@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import json
 
 import pytest
@@ -9,9 +11,12 @@ import pytest
 from workbook import checks
 from workbook.deploy import zip_code
 
+from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
+
 pytestmark = pytest.mark.sandbox
 
 LAB = "03-context"
+check = functools.partial(check_step, LAB)
 TRUST_LAMBDA = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -52,17 +57,8 @@ def handler(event, context):
 ITEM_AWARE = FIXED_MARGIN.replace("< MARGIN", '< item["work_ms"] + MARGIN').replace("MARGIN = 500", "MARGIN = 250")
 
 
-@pytest.fixture(autouse=True)
-def forget_answers():
-    checks._remembered.clear()
-    yield
-    checks._remembered.clear()
 
 
-def check(step):
-    report = checks.step(LAB, step).check()
-    assert len(report.outcomes) == 1
-    return report.outcomes[0]
 
 
 def deploy(sb, source, timeout=2):

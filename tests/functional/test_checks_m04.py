@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import json
 
 import pytest
@@ -11,9 +13,12 @@ from workbook import lambda_logs
 from workbook.checks.labs.m04_logging_monitoring import DECLINED_CARD, quantile
 from workbook.deploy import zip_code
 
+from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
+
 pytestmark = pytest.mark.sandbox
 
 LAB = "04-logging-monitoring"
+check = functools.partial(check_step, LAB)
 TRUST_LAMBDA = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -90,17 +95,8 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(autouse=True)
-def forget_answers():
-    checks._remembered.clear()
-    yield
-    checks._remembered.clear()
 
 
-def check(step, *values):
-    report = checks.step(LAB, step).check(*values)
-    assert len(report.outcomes) == 1
-    return report.outcomes[0]
 
 
 def deploy(sb, source):
