@@ -113,8 +113,8 @@ class Bench:
         for index in range(self.rounds * 2):
             name = f"cold-{index}"
             self.create(name, ECHO)
-            cold_ms = timed(lambda: self.invoke(name))
-            warm_ms = statistics.median(timed(lambda: self.invoke(name)) for _ in range(5))
+            cold_ms = timed(lambda: self.invoke(name))  # noqa: B023 (called at once)
+            warm_ms = statistics.median(timed(lambda: self.invoke(name)) for _ in range(5))  # noqa: B023
             added.append(cold_ms - warm_ms)
             warm.append(warm_ms)
         return statistics.median(added), statistics.median(warm)
@@ -212,10 +212,10 @@ def main() -> int:
           f"{platform.machine()} · {_cpus()} CPUs\n")
     header = ("measurement", "medians", "ratio", "target", "")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(4)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)))
     for row in rows:
         verdict = "" if row[4] is None else ("met" if row[4] else "MISSED")
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) + "  " + verdict)
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + verdict)
     print(f"\n(c) warm variant: {conc['environments']} warm environments, {conc['added']} added while measuring"
           f"{' (a cold start slipped in: the warm figure is not clean)' if conc['added'] else ''}")
     return 0

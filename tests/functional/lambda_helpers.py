@@ -8,10 +8,7 @@ import json
 import textwrap
 import zipfile
 
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
+from workbook.deploy import LAMBDA_TRUST_POLICY as TRUST_POLICY
 
 
 def make_zip(code: str, filename: str = "handler.py", extra: dict[str, str] | None = None) -> bytes:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 import base64
+import functools
 import json
 
 import pytest
 
-from workbook import checks
-from workbook import lambda_logs
-from workbook.deploy import zip_code
+from workbook import checks, lambda_logs
+from workbook.deploy import LAMBDA_TRUST_POLICY, zip_code
 
 from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
 
@@ -19,12 +17,6 @@ pytestmark = pytest.mark.sandbox
 
 LAB = "01-serverless-concepts"
 check = functools.partial(check_step, LAB)
-TRUST_LAMBDA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
-    ],
-}
 WRITE_LOGS = {
     "Version": "2012-10-17",
     "Statement": [
@@ -41,7 +33,7 @@ def lambda_handler(event, context):
 
 
 
-def make_role(sb, trust=TRUST_LAMBDA, permissions=WRITE_LOGS):
+def make_role(sb, trust=LAMBDA_TRUST_POLICY, permissions=WRITE_LOGS):
     iam = sb.client("iam")
     role = iam.create_role(RoleName="hello-lambda-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     if permissions:
@@ -81,7 +73,7 @@ def test_role_is_not_attempted_before_the_role_exists(sb):
 
 def test_role_fails_when_lambda_may_not_assume_it(sb):
     """Does a role trusting EC2 instead of Lambda fail, naming the missing principal?"""
-    trust_ec2 = json.loads(json.dumps(TRUST_LAMBDA).replace("lambda.amazonaws.com", "ec2.amazonaws.com"))
+    trust_ec2 = json.loads(json.dumps(LAMBDA_TRUST_POLICY).replace("lambda.amazonaws.com", "ec2.amazonaws.com"))
     make_role(sb, trust=trust_ec2)
     outcome = check("role")
     assert outcome.status is checks.Status.FAILED

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-
 import json
 
 import pytest
 
 from workbook import checks
 from workbook.checks.labs import m02_handlers
-from workbook.deploy import zip_code
+from workbook.deploy import LAMBDA_TRUST_POLICY, zip_code
 
 from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
 
@@ -18,10 +17,6 @@ pytestmark = pytest.mark.sandbox
 
 LAB = "02-handlers"
 check = functools.partial(check_step, LAB)
-TRUST_LAMBDA = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 LOGS = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/upload-catalog"
 PUT_ITEM = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}
@@ -104,7 +99,7 @@ def make_table(sb, key="object_key", key_type="S"):
     )
 
 
-def make_role(sb, statements=(LOGS, PUT_ITEM), trust=TRUST_LAMBDA):
+def make_role(sb, statements=(LOGS, PUT_ITEM), trust=LAMBDA_TRUST_POLICY):
     iam = sb.client("iam")
     arn = iam.create_role(RoleName="upload-indexer-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     if statements:
@@ -178,7 +173,7 @@ def test_role_fails_without_put_item(sb):
 
 def test_role_fails_when_lambda_may_not_assume_it(sb):
     """Does a role trusting EC2 fail, naming lambda.amazonaws.com?"""
-    make_role(sb, trust=json.loads(json.dumps(TRUST_LAMBDA).replace("lambda.", "ec2.")))
+    make_role(sb, trust=json.loads(json.dumps(LAMBDA_TRUST_POLICY).replace("lambda.", "ec2.")))
     outcome = check("role")
     assert outcome.status is checks.Status.FAILED
     assert "lambda.amazonaws.com" in outcome.feedback

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import functools
 
-import json
-
 import pytest
 
 from workbook import checks
-from workbook.deploy import zip_code
+from workbook.deploy import create_execution_role, deploy_function
 
 from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
 
@@ -17,14 +15,6 @@ pytestmark = pytest.mark.sandbox
 
 LAB = "03-context"
 check = functools.partial(check_step, LAB)
-TRUST_LAMBDA = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-WRITE_LOGS = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}],
-}
 
 NAIVE = """
 import time
@@ -62,19 +52,8 @@ ITEM_AWARE = FIXED_MARGIN.replace("< MARGIN", '< item["work_ms"] + MARGIN').repl
 
 
 def deploy(sb, source, timeout=2):
-    iam = sb.client("iam")
-    arn = iam.create_role(RoleName="batch-processor-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
-    iam.put_role_policy(RoleName="batch-processor-role", PolicyName="logs", PolicyDocument=json.dumps(WRITE_LOGS))
-    lam = sb.client("lambda")
-    lam.create_function(
-        FunctionName="batch-processor",
-        Runtime="python3.12",
-        Role=arn,
-        Handler="app.handler",
-        Code={"ZipFile": zip_code({"app.py": source})},
-        Timeout=timeout,
-    )
-    lam.get_waiter("function_active_v2").wait(FunctionName="batch-processor")
+    role_arn = create_execution_role(sb.client("iam"), "batch-processor-role")
+    deploy_function(sb.client("lambda"), "batch-processor", {"app.py": source}, role_arn, Timeout=timeout)
 
 
 # deploy

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-
 import json
 
 import pytest
 
-from workbook import checks
-from workbook import lambda_logs
+from workbook import checks, lambda_logs
 from workbook.checks.labs.m04_logging_monitoring import DECLINED_CARD, quantile
-from workbook.deploy import zip_code
+from workbook.deploy import create_execution_role, deploy_function
 
 from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
 
@@ -19,14 +17,6 @@ pytestmark = pytest.mark.sandbox
 
 LAB = "04-logging-monitoring"
 check = functools.partial(check_step, LAB)
-TRUST_LAMBDA = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-WRITE_LOGS = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}],
-}
 
 PRINTING = """
 import time
@@ -100,18 +90,8 @@ def handler(event, context):
 
 
 def deploy(sb, source):
-    iam = sb.client("iam")
-    arn = iam.create_role(RoleName="payments-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
-    iam.put_role_policy(RoleName="payments-role", PolicyName="logs", PolicyDocument=json.dumps(WRITE_LOGS))
-    lam = sb.client("lambda")
-    lam.create_function(
-        FunctionName="payments",
-        Runtime="python3.12",
-        Role=arn,
-        Handler="app.handler",
-        Code={"ZipFile": zip_code({"app.py": source})},
-    )
-    lam.get_waiter("function_active_v2").wait(FunctionName="payments")
+    role_arn = create_execution_role(sb.client("iam"), "payments-role")
+    deploy_function(sb.client("lambda"), "payments", {"app.py": source}, role_arn)
 
 
 def traffic(sb, declined_at=2, count=6) -> tuple[str, list[str]]:

@@ -9,14 +9,9 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
+from workbook.deploy import LAMBDA_TRUST_POLICY
 from workbook.lambda_runtime import iam
 
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
-}
 EC2_TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -28,7 +23,7 @@ def enforcement():
     iam.install_role_enforcement()
 
 
-def make_role(sb, name, statements, trust=LAMBDA_TRUST):
+def make_role(sb, name, statements, trust=LAMBDA_TRUST_POLICY):
     client = sb.client("iam")
     arn = client.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     if statements:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -16,7 +16,7 @@ def cloudwatch(sb):
 
 
 def window():
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return {"StartTime": now - timedelta(minutes=5), "EndTime": now + timedelta(minutes=5), "Period": 600}
 
 

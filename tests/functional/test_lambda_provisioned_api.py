@@ -11,17 +11,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from workbook.deploy import LAMBDA_TRUST_POLICY
 from workbook.lambda_runtime import provisioned
 
 # Routes must exist before the sandbox's server answers its first Lambda request.
 provisioned.install()
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
-}
 
 
 @pytest.fixture
@@ -32,7 +27,7 @@ def lam(sb):
 @pytest.fixture
 def function(sb, lam):
     """Function "orders" with published version 1 and alias "live" -> 1."""
-    role = sb.client("iam").create_role(RoleName="orders-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    role = sb.client("iam").create_role(RoleName="orders-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))
     lam.create_function(
         FunctionName="orders", Runtime="python3.12", Role=role["Role"]["Arn"], Handler="app.handler",
         Code={"ZipFile": zipped("return event")},

@@ -5,7 +5,7 @@ import os
 import psutil
 import pytest
 
-from .lambda_helpers import create_function, invoke, make_zip
+from .lambda_helpers import create_function, invoke
 
 CRASHERS = {
     "os_exit": ("import os\n", "os._exit(3)", "Runtime exited with error: exit status 3"),

@@ -4,21 +4,15 @@ import json
 
 import pytest
 
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-)
+from workbook.deploy import LAMBDA_TRUST_POLICY
+
 BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 
 def test_basic_execution_role_can_be_attached(sb):
     """Does attach_role_policy with AWSLambdaBasicExecutionRole work, as in every Lambda tutorial?"""
     iam = sb.client("iam")
-    iam.create_role(RoleName="logs-only", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="logs-only", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))
     iam.attach_role_policy(RoleName="logs-only", PolicyArn=BASIC)
     attached = iam.list_attached_role_policies(RoleName="logs-only")["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [BASIC]

@@ -49,7 +49,7 @@ def test_log_stream_name_format():
     import datetime
     import re
 
-    name = logs.log_stream_name("3", datetime.datetime(2026, 1, 31, tzinfo=datetime.timezone.utc))
+    name = logs.log_stream_name("3", datetime.datetime(2026, 1, 31, tzinfo=datetime.UTC))
     assert re.fullmatch(r"2026/01/31/\[3\][0-9a-f]{32}", name)
 
 

@@ -9,14 +9,8 @@ import zipfile
 import boto3
 from moto import mock_aws
 
+from workbook.deploy import LAMBDA_TRUST_POLICY
 from workbook.lambda_runtime import provisioned
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
-}
 
 
 def test_put_and_get_work_in_process(monkeypatch):
@@ -28,7 +22,7 @@ def test_put_and_get_work_in_process(monkeypatch):
     provisioned.install()
     with mock_aws():
         role = boto3.client("iam", region_name="us-east-1").create_role(
-            RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST)
+            RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY)
         )["Role"]["Arn"]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:

@@ -289,7 +289,7 @@ def _json_default(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _runtime_version():
     runtime = os.environ.get("AWS_EXECUTION_ENV", "").rpartition("python")[2]
     try:

@@ -266,7 +266,7 @@ def access_denied_error(response, principal_arn: str, action: str, resource: str
     return error
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _protocol_of(service: str) -> str:
     from moto.core.responses import get_service_model
 

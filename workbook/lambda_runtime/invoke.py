@@ -19,8 +19,8 @@ from urllib.parse import unquote
 
 from . import errors, logs
 from .dispatcher import AsyncInvocation
-from .pool import Throttled
 from .iam import RoleCannotBeAssumed
+from .pool import Throttled
 from .runtime import Runtime
 
 routing_random = random.Random()

@@ -72,7 +72,7 @@ def init_start_line(runtime: str, region: str) -> str:
 
 def log_stream_name(version: str, now: datetime.datetime | None = None) -> str:
     """``YYYY/MM/DD/[version]<32 hex>``: one stream per execution environment."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.UTC)
     return f"{now:%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
 
 

@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
@@ -95,7 +95,7 @@ def configs(account_id: str, region: str) -> list[ProvisionedConfig]:
 
 
 def _lambda_date() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "+0000")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "+0000")
 
 
 def _qualified_arn(backend, function_name: str, qualifier: str) -> str:

@@ -36,7 +36,7 @@ lab = Lab("02-handlers", "Lab 02 · An S3 upload indexer")
     "table",
     f"Create the DynamoDB table {TABLE}",
     hints=[
-        f"The table needs one key: a partition key (`HASH`) named `object_key` of type string (`S`). "
+        "The table needs one key: a partition key (`HASH`) named `object_key` of type string (`S`). "
         "Nothing else is declared up front: DynamoDB items may carry any other attributes.",
         "`dynamodb.create_table(TableName=..., KeySchema=[{'AttributeName': 'object_key', 'KeyType': 'HASH'}], "
         "AttributeDefinitions=[{'AttributeName': 'object_key', 'AttributeType': 'S'}], BillingMode='PAY_PER_REQUEST')`.",

@@ -119,11 +119,11 @@ def structured(aws):
             f"{FUNCTION} still logs plain text, e.g. {lines[0][:80]!r}. Make every line a JSON object with the "
             "request id (Powertools' Logger with @logger.inject_lambda_context does)."
         )
-    for line, record in zip(lines, records):
+    for line, record in zip(lines, records, strict=True):
         if record is None:
             raise Failed(f"this line of {FUNCTION} is not a JSON object: {line[:100]!r}. Log every line as JSON.")
     request_id = result.request_id
-    for line, record in zip(lines, records):
+    for line, record in zip(lines, records, strict=True):
         missing = [key for key in ("level", "message") if key not in record]
         if missing:
             raise Failed(f"the JSON line {line[:100]!r} has no {' or '.join(missing)}; every line needs both.")
