@@ -42,7 +42,12 @@ def make_course(root, files):
 
 def test_a_complete_module_has_no_problems(tmp_path):
     """Is a module with lesson, solution, lab and bank, all with the same slug, accepted?"""
-    files = [f"{d}/02-handlers.ipynb" for d in ("notebooks", "solutions", "labs")] + ["quizzes/02-handlers.yaml"]
+    files = [
+        "notebooks/02-handlers.ipynb",
+        "solutions/02-handlers.solution.ipynb",
+        "labs/02-handlers.lab.ipynb",
+        "quizzes/02-handlers.yaml",
+    ]
     assert layout_problems(make_course(tmp_path, files + ["quizzes/README.md", "labs/.gitkeep"])) == []
 
 
@@ -53,11 +58,12 @@ def test_a_complete_module_has_no_problems(tmp_path):
         (["notebooks/02-Handlers.ipynb"], "not shaped NN-slug"),
         (["notebooks/02-lambda-handlers.ipynb", "quizzes/02-lambda-handlers.yaml"], "unknown module '02-lambda-handlers'"),
         (["quizzes/03-handlers.yaml"], "unknown module '03-handlers'"),
-        (["solutions/03-context.ipynb"], "solutions/03-context.ipynb has no lab"),
-        (["labs/03-context.ipynb"], "labs/03-context.ipynb has no solution"),
+        (["solutions/03-context.solution.ipynb"], "solutions/03-context.solution.ipynb has no lab"),
+        (["labs/03-context.lab.ipynb"], "labs/03-context.lab.ipynb has no solution"),
+        (["labs/03-context.ipynb", "solutions/03-context.solution.ipynb"], "expected a name like labs/NN-slug.lab.ipynb"),
         (["notebooks/04-logging-monitoring.ipynb"], "has no question bank: add quizzes/04-logging-monitoring.yaml"),
     ],
-    ids=["no-number", "upper-case", "unknown-slug", "wrong-number", "solution-without-lab", "lab-without-solution", "lesson-without-bank"],
+    ids=["no-number", "upper-case", "unknown-slug", "wrong-number", "solution-without-lab", "lab-without-solution", "lab-named-like-a-lesson", "lesson-without-bank"],
 )
 def test_layout_problems_are_reported(tmp_path, files, expected):
     """Is each naming or pairing mistake reported with the file and what to do?"""

@@ -31,7 +31,7 @@ def solution_notebook(*cells) -> nbformat.NotebookNode:
 
 @pytest.fixture
 def course(tmp_path):
-    """A tiny course: solutions/02-handlers.ipynb with every kind of region, an empty labs/."""
+    """A tiny course: solutions/02-handlers.solution.ipynb with every kind of region, an empty labs/."""
     solutions, lab_dir = tmp_path / "solutions", tmp_path / "labs"
     solutions.mkdir()
     lab_dir.mkdir()
@@ -53,13 +53,13 @@ def course(tmp_path):
             metadata={"tags": ["checks"], "collapsed": True},
         ),
     )
-    nbformat.write(nb, solutions / "02-handlers.ipynb")
+    nbformat.write(nb, solutions / "02-handlers.solution.ipynb")
     return tmp_path
 
 
 def generate(course) -> nbformat.NotebookNode:
     labs.write_labs(course / "solutions", course / "labs")
-    return nbformat.read(course / "labs" / "02-handlers.ipynb", as_version=4)
+    return nbformat.read(course / "labs" / "02-handlers.lab.ipynb", as_version=4)
 
 
 def cell(lab, cell_id):
@@ -144,21 +144,21 @@ def test_malformed_markers_are_errors_naming_the_line(source, line, problem):
 
 def test_marker_errors_name_the_file_and_the_cell(course):
     """Does an unbalanced marker in a solution notebook report the file, the cell number and the line?"""
-    path = course / "solutions" / "03-context.ipynb"
+    path = course / "solutions" / "03-context.solution.ipynb"
     nbformat.write(
         solution_notebook(new_markdown_cell("# Lab"), new_code_cell("x = 1\n### BEGIN SOLUTION")), path
     )
-    with pytest.raises(MarkerError, match=r"03-context\.ipynb, cell 2, line 2: BEGIN SOLUTION without"):
+    with pytest.raises(MarkerError, match=r"03-context\.solution\.ipynb, cell 2, line 2: BEGIN SOLUTION without"):
         labs.generate_lab(path)
 
 
 def test_the_command_reports_marker_errors_without_a_traceback(course, capsys):
     """Does `python -m workbook labs` print the marker error on one line and exit 1?"""
-    path = course / "solutions" / "03-context.ipynb"
+    path = course / "solutions" / "03-context.solution.ipynb"
     nbformat.write(solution_notebook(new_code_cell("### END SOLUTION")), path)
     args = ["--solutions", str(course / "solutions"), "--labs", str(course / "labs")]
     assert labs.main(args) == 1
-    assert "03-context.ipynb, cell 1, line 1" in capsys.readouterr().err
+    assert "03-context.solution.ipynb, cell 1, line 1" in capsys.readouterr().err
 
 
 # --- the generated notebook ---------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_the_lab_starts_with_a_generated_notice_naming_its_source(course):
     """Is the first cell a Markdown notice: generated, from which solution, don't edit, `make labs`?"""
     first = generate(course).cells[0]
     assert first.cell_type == "markdown"
-    assert "generated from `solutions/02-handlers.ipynb`" in first.source
+    assert "generated from `solutions/02-handlers.solution.ipynb`" in first.source
     assert "Do not edit" in first.source
     assert "make labs" in first.source
 
@@ -208,7 +208,7 @@ def test_every_lab_cell_is_valid_python(course):
 
 def test_the_generator_never_modifies_its_source(course):
     """Are the solution's bytes and modification time unchanged after generating?"""
-    source = course / "solutions" / "02-handlers.ipynb"
+    source = course / "solutions" / "02-handlers.solution.ipynb"
     before, mtime = source.read_bytes(), source.stat().st_mtime_ns
     generate(course)
     assert source.read_bytes() == before
@@ -218,14 +218,14 @@ def test_the_generator_never_modifies_its_source(course):
 def test_generating_twice_gives_identical_bytes(course):
     """Is generation deterministic: a second run writes nothing and the bytes are the same?"""
     generate(course)
-    first = (course / "labs" / "02-handlers.ipynb").read_bytes()
+    first = (course / "labs" / "02-handlers.lab.ipynb").read_bytes()
     assert labs.write_labs(course / "solutions", course / "labs") == []
-    assert (course / "labs" / "02-handlers.ipynb").read_bytes() == first
+    assert (course / "labs" / "02-handlers.lab.ipynb").read_bytes() == first
 
 
 def test_a_lab_whose_solution_is_gone_is_removed(course):
-    """Does regenerating remove labs/NN-slug.ipynb when solutions/NN-slug.ipynb no longer exists?"""
-    stale = course / "labs" / "05-execution-environment.ipynb"
+    """Does regenerating remove labs/NN-slug.lab.ipynb when solutions/NN-slug.solution.ipynb no longer exists?"""
+    stale = course / "labs" / "05-execution-environment.lab.ipynb"
     nbformat.write(new_notebook(), stale)
     generate(course)
     assert not stale.exists()
@@ -233,7 +233,7 @@ def test_a_lab_whose_solution_is_gone_is_removed(course):
 
 def ran_lab(course) -> Path:
     """The generated lab after someone ran it and typed an answer: it has outputs now."""
-    lab_path = course / "labs" / "02-handlers.ipynb"
+    lab_path = course / "labs" / "02-handlers.lab.ipynb"
     lab = generate(course)
     lab.cells[1].source = "def handler(event, context):\n    return 42  # my answer"
     lab.cells[1].outputs = [new_output("stream", name="stdout", text="ok\n")]
@@ -245,7 +245,7 @@ def test_a_lab_someone_ran_is_not_overwritten(course):
     """Does regenerating refuse (writing nothing) when a lab to replace has outputs, i.e. may hold work?"""
     lab_path = ran_lab(course)
     before = lab_path.read_bytes()
-    with pytest.raises(labs.WorkInLab, match="02-handlers.ipynb"):
+    with pytest.raises(labs.WorkInLab, match="02-handlers.lab.ipynb"):
         labs.write_labs(course / "solutions", course / "labs")
     assert lab_path.read_bytes() == before
 
@@ -274,27 +274,27 @@ def test_check_fails_on_a_hand_edited_lab_naming_make_labs(course, capsys):
     """Does `labs --check` exit 1 naming the edited lab and `make labs` when a lab was edited by hand?"""
     lab = generate(course)
     lab.cells[1].source += "\n# edited by hand"
-    nbformat.write(lab, course / "labs" / "02-handlers.ipynb")
+    nbformat.write(lab, course / "labs" / "02-handlers.lab.ipynb")
     capsys.readouterr()
     assert check(course) == 1
     out = capsys.readouterr().out
-    assert "02-handlers.ipynb differs" in out
+    assert "02-handlers.lab.ipynb differs" in out
     assert "make labs" in out
 
 
 def test_check_fails_on_a_missing_lab(course, capsys):
     """Does `labs --check` report a solution whose lab was never generated?"""
     assert check(course) == 1
-    assert "02-handlers.ipynb is missing" in capsys.readouterr().out
+    assert "02-handlers.lab.ipynb is missing" in capsys.readouterr().out
 
 
 def test_check_fails_on_an_extra_lab(course, capsys):
     """Does `labs --check` report a lab that has no solution?"""
     generate(course)
-    nbformat.write(new_notebook(), course / "labs" / "07-packaging-configuration.ipynb")
+    nbformat.write(new_notebook(), course / "labs" / "07-packaging-configuration.lab.ipynb")
     capsys.readouterr()
     assert check(course) == 1
-    assert "07-packaging-configuration.ipynb has no solution" in capsys.readouterr().out
+    assert "07-packaging-configuration.lab.ipynb has no solution" in capsys.readouterr().out
 
 
 def test_check_writes_nothing(course):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from workbook.authoring.layout import course_path, module_slug
 from workbook.quiz.model import load_banks
 
 ROOT = Path(__file__).parents[2]
@@ -36,7 +37,7 @@ def test_course_map_total_is_the_sum_of_the_banks():
 def test_course_map_times_match_the_notebooks(folder):
     """Does every lesson and lab in the map show the estimated time its notebook states?"""
     for notebook in sorted((ROOT / folder).glob("[0-9][0-9]-*.ipynb")):
-        source = ROOT / ("solutions" if folder == "labs" else folder) / notebook.name
+        source = ROOT / course_path("solutions", module_slug(notebook)) if folder == "labs" else notebook
         minutes = _estimated_minutes(source)
         row = MAP_ROWS[int(notebook.name[:2])]
         link = f"{minutes} min](labs/{notebook.name})" if folder == "labs" else f"| {minutes} min |"

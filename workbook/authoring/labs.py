@@ -1,4 +1,4 @@
-"""Generate the learner's labs from their solutions: ``solutions/NN-slug.ipynb`` → ``labs/NN-slug.ipynb``.
+"""Generate the learner's labs from their solutions: ``solutions/NN-slug.solution.ipynb`` → ``labs/NN-slug.lab.ipynb``.
 
 A solution marks what the learner must write with a region; the author writes the starter inside it::
 
@@ -40,7 +40,7 @@ from pathlib import Path
 import nbformat
 
 from .clean import clean_notebook, notebook_text
-from .layout import repo_root
+from .layout import SUFFIXES, module_slug, repo_root
 
 SOLUTION_ONLY_TAG = "solution-only"
 HEADER_CELL_ID = "generated-lab-notice"
@@ -57,7 +57,7 @@ MARKDOWN_STARTER = re.compile(r"^<!--\s*STARTER:\s?(.*?)\s*-->$")
 MARKDOWN_DEFAULT_STARTER = ("*Your answer here.*",)
 
 _LOOKS_LIKE_A_MARKER = re.compile(r"(BEGIN|END)\s*SOLUTION|STARTER\s*:", re.IGNORECASE)
-_LAB_NAME = re.compile(r"^\d\d-.+\.ipynb$")
+_COURSE_NAME = re.compile(r"^\d\d-[^.]+\.(?:lab|solution)\.ipynb$")
 
 
 class MarkerError(ValueError):
@@ -153,7 +153,7 @@ def generate_lab(solution_path: Path) -> nbformat.NotebookNode:
 
     Example::
 
-        lab = generate_lab(Path("solutions/02-handlers.ipynb"))
+        lab = generate_lab(Path("solutions/02-handlers.solution.ipynb"))
     """
     solution = nbformat.read(solution_path, as_version=4)
     lab = copy.deepcopy(solution)
@@ -173,15 +173,26 @@ def generate_lab(solution_path: Path) -> nbformat.NotebookNode:
 
 
 def solution_files(solutions_dir: Path) -> list[Path]:
-    """The lab sources in ``solutions_dir``: files named ``NN-slug.ipynb``, sorted."""
-    return _lab_shaped(solutions_dir)
+    """The lab sources in ``solutions_dir``: files named ``NN-slug.solution.ipynb``, sorted."""
+    return _course_shaped(solutions_dir, SUFFIXES["solutions"])
 
 
 def _lab_shaped(folder: Path) -> list[Path]:
-    """The files in ``folder`` named like a lab, ``NN-slug.ipynb``, sorted."""
+    """The files in ``folder`` named like a lab, ``NN-slug.lab.ipynb``, sorted."""
+    return _course_shaped(folder, SUFFIXES["labs"])
+
+
+def _course_shaped(folder: Path, suffix: str) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and _LAB_NAME.match(p.name))
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.name.endswith(suffix) and _COURSE_NAME.match(p.name)
+    )
+
+
+def lab_name(solution: Path) -> str:
+    """The file name of the lab generated from ``solution``: ``02-handlers.lab.ipynb``."""
+    return module_slug(solution) + SUFFIXES["labs"]
 
 
 class WorkInLab(RuntimeError):
@@ -197,9 +208,9 @@ def write_labs(solutions_dir: Path, labs_dir: Path, force: bool = False) -> list
 
     Example::
 
-        write_labs(Path("solutions"), Path("labs"))   # -> ["wrote labs/02-handlers.ipynb"]
+        write_labs(Path("solutions"), Path("labs"))   # -> ["wrote labs/02-handlers.lab.ipynb"]
     """
-    generated = {source.name: notebook_text(generate_lab(source)) for source in solution_files(solutions_dir)}
+    generated = {lab_name(source): notebook_text(generate_lab(source)) for source in solution_files(solutions_dir)}
     replaced = [p for p in _lab_shaped(labs_dir) if generated.get(p.name) != p.read_text(encoding="utf-8")]
     worked_in = [p for p in replaced if _has_outputs(p)]
     if worked_in and not force:
@@ -243,12 +254,13 @@ def lab_drift(solutions_dir: Path, labs_dir: Path) -> list[str]:
         drift = []
         for name in sorted(expected | present):
             lab = labs_dir / name
+            solution = solutions_dir / (module_slug(name) + SUFFIXES["solutions"])
             if name not in present:
-                drift.append(f"{lab} is missing (solution {solutions_dir / name})")
+                drift.append(f"{lab} is missing (solution {solution})")
             elif name not in expected:
-                drift.append(f"{lab} has no solution {solutions_dir / name}")
+                drift.append(f"{lab} has no solution {solution}")
             elif not filecmp.cmp(fresh / name, lab, shallow=False):
-                drift.append(f"{lab} differs from what {solutions_dir / name} generates")
+                drift.append(f"{lab} differs from what {solution} generates")
         return drift
 
 
@@ -257,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     root = repo_root()
     parser = argparse.ArgumentParser(
         prog="python -m workbook labs",
-        description="Generate labs/NN-slug.ipynb from solutions/NN-slug.ipynb.",
+        description="Generate labs/NN-slug.lab.ipynb from solutions/NN-slug.solution.ipynb.",
     )
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if labs/ is out of date")
     parser.add_argument("--solutions", type=Path, default=root / "solutions", help="folder of lab sources")

@@ -2,10 +2,13 @@
 
 One module is one slug, the same in every folder::
 
-    notebooks/02-handlers.ipynb   lesson
-    solutions/02-handlers.ipynb   lab source, with solution regions
-    labs/02-handlers.ipynb        generated from the solution (`make labs`)
-    quizzes/02-handlers.yaml      question bank
+    notebooks/02-handlers.ipynb            lesson
+    solutions/02-handlers.solution.ipynb   lab source, with solution regions
+    labs/02-handlers.lab.ipynb             generated from the solution (`make labs`)
+    quizzes/02-handlers.yaml               question bank
+
+A lab and its solution say so in their file names, so that a lesson and its lab opened side by side
+in JupyterLab show two different tab names.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ MODULE_SLUGS = (
 
 NOTEBOOK_DIRS = ("notebooks", "labs", "solutions")
 QUIZ_DIR = "quizzes"
+# What follows the slug in each folder's file names.
+SUFFIXES = {
+    "notebooks": ".ipynb",
+    "labs": ".lab.ipynb",
+    "solutions": ".solution.ipynb",
+    QUIZ_DIR: ".yaml",
+}
 
 _SLUG_SHAPE = re.compile(r"^(\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -50,8 +60,19 @@ def repo_root() -> Path:
 
 
 def module_slug(path: str | Path) -> str:
-    """The module slug a course file belongs to: ``labs/02-handlers.ipynb`` → ``"02-handlers"``."""
+    """The module slug a course file belongs to: ``labs/02-handlers.lab.ipynb`` → ``"02-handlers"``."""
     return Path(path).name.split(".", 1)[0]
+
+
+def course_path(folder: str, slug: str) -> str:
+    """The relative path of a module's file in ``folder``.
+
+    Example::
+
+        >>> course_path("labs", "02-handlers")
+        'labs/02-handlers.lab.ipynb'
+    """
+    return f"{folder}/{slug}{SUFFIXES[folder]}"
 
 
 def is_known_slug(slug: str) -> bool:
@@ -80,9 +101,10 @@ def layout_problems(root: Path) -> list[str]:
     """
     problems: list[str] = []
     found: dict[str, set[str]] = {}
-    for folder, suffix in [(d, ".ipynb") for d in NOTEBOOK_DIRS] + [(QUIZ_DIR, ".yaml")]:
+    for folder, suffix in SUFFIXES.items():
         slugs = found.setdefault(folder, set())
-        for path in course_files(root, folder, suffix):
+        extension = "." + suffix.rsplit(".", 1)[1]  # any notebook or bank, so misnamed ones are reported
+        for path in course_files(root, folder, extension):
             slug = module_slug(path)
             shown = f"{folder}/{path.name}"
             if path.name != slug + suffix:
@@ -97,10 +119,12 @@ def layout_problems(root: Path) -> list[str]:
             slugs.add(slug)
 
     for slug in sorted(found["solutions"] - found["labs"]):
-        problems.append(f"solutions/{slug}.ipynb has no lab: run `make labs`")
+        problems.append(f"{course_path('solutions', slug)} has no lab: run `make labs`")
     for slug in sorted(found["labs"] - found["solutions"]):
-        problems.append(f"labs/{slug}.ipynb has no solution (labs are generated from solutions/)")
+        problems.append(f"{course_path('labs', slug)} has no solution (labs are generated from solutions/)")
     for slug in sorted(found["notebooks"]):
         if is_known_slug(slug) and slug != "00-welcome" and slug not in found[QUIZ_DIR]:
-            problems.append(f"notebooks/{slug}.ipynb has no question bank: add quizzes/{slug}.yaml")
+            problems.append(
+                f"{course_path('notebooks', slug)} has no question bank: add {course_path(QUIZ_DIR, slug)}"
+            )
     return problems

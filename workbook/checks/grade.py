@@ -6,7 +6,7 @@ same kernel, where the sandbox and the learner's answers still live.
 
 Command line::
 
-    python -m workbook grade submissions/01-serverless-concepts-ada.ipynb labs/02-handlers.ipynb
+    python -m workbook grade submissions/01-serverless-concepts-ada.ipynb labs/02-handlers.lab.ipynb
     python -m workbook grade --csv grades.csv submissions/*.ipynb
 
 Prints one JSON document (a list, one entry per notebook) on stdout; progress goes to stderr.
@@ -49,7 +49,7 @@ def grade_notebook(path: str | Path, *, module: str | None = None, timeout: int 
 
     Example::
 
-        grade_notebook("solutions/01-serverless-concepts.ipynb")["score"]   # 1.0
+        grade_notebook("solutions/01-serverless-concepts.solution.ipynb")["score"]   # 1.0
     """
     import nbformat
     from nbclient import NotebookClient
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m workbook grade",
         description="Execute lab notebooks in fresh kernels and grade their steps (JSON on stdout).",
     )
-    parser.add_argument("notebooks", nargs="+", type=Path, help="lab notebooks, e.g. labs/02-handlers.ipynb")
+    parser.add_argument("notebooks", nargs="+", type=Path, help="lab notebooks, e.g. labs/02-handlers.lab.ipynb")
     parser.add_argument("--csv", type=Path, help="also write one row per step to this CSV file")
     parser.add_argument("--module", help="grade as this lab (default: from each file name, e.g. 02-handlers)")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell before it is interrupted")

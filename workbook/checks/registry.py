@@ -44,7 +44,7 @@ def get_lab(module: str) -> Lab:
 def lab_for_file(stem: str) -> Lab | None:
     """The lab of a notebook file: ``02-handlers`` or ``02-handlers-alice`` → the 02-handlers lab."""
     labs = all_labs()
-    matches = [slug for slug in labs if stem == slug or stem.startswith((slug + "-", slug + "_"))]
+    matches = [slug for slug in labs if stem == slug or stem.startswith((slug + "-", slug + "_", slug + "."))]
     if matches:
         return labs[max(matches, key=len)]
     by_number = _same_number(stem, labs)

@@ -3,7 +3,7 @@
 How to write a lab's checks (see ``m01_serverless_concepts.py`` for a complete one):
 
 1. Create ``workbook/checks/labs/m02_handlers.py`` with ``lab = Lab("02-handlers", "Lab 02 · …")``.
-   The slug must be the notebook's file name (``solutions/02-handlers.ipynb``).
+   The slug must be the notebook's file name (``solutions/02-handlers.solution.ipynb``).
 2. Declare each step, in the order the learner does them, with
    ``@lab.step(id, title, hints=[…], solution="…")`` on its check function. Give two or three hints,
    from a nudge to nearly the answer, and the step's code from the solution notebook as ``solution``
