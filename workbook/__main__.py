@@ -2,12 +2,18 @@
 
 Each command lives in its own module and exposes ``main(argv: list[str]) -> int``;
 this file only maps names to modules, so `python -m workbook --help` stays fast.
+
+A mistake the learner can fix (a :class:`~workbook.errors.WorkbookError`, or a path that cannot be
+read or written) is one line on stderr, ``<command>: <what is wrong; what to do>``, and exit status 2:
+never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+
+from .errors import WorkbookError, describe
 
 COMMANDS = {
     "doctor": (
@@ -46,7 +52,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module = importlib.import_module(COMMANDS[name][0])
     entry = getattr(module, f"{name}_main", None) or module.main
-    return int(entry(rest) or 0)
+    try:
+        return int(entry(rest) or 0)
+    except WorkbookError as exc:
+        return _fail(name, str(exc))
+    except OSError as exc:  # a path given to (or used by) the command that cannot be read or written
+        return _fail(name, describe(exc))
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(name: str, message: str) -> int:
+    print(f"{name}: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""`python -m workbook whoami | progress | report | gradebook`, run as a learner and an instructor would."""
+"""`python -m workbook whoami | progress | report | gradebook`, run as a learner and an instructor would.
+
+A path that cannot be used gives one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +18,16 @@ ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "quizzes"
 
 
-def run(home: Path, *args: str, learner: str | None = "ada") -> subprocess.CompletedProcess:
+def run(
+    home: Path, *args: str, learner: str | None = "ada", cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m workbook ARGS` with WORKBOOK_HOME=home, in ``cwd`` (default: home)."""
     env = dict(os.environ, WORKBOOK_HOME=str(home))
     env.pop("WORKBOOK_LEARNER", None)
     if learner is not None:
         env["WORKBOOK_LEARNER"] = learner
     command = [sys.executable, "-m", "workbook", *args]
-    return subprocess.run(command, env=env, cwd=home, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, env=env, cwd=cwd or home, capture_output=True, text=True, timeout=120)
 
 
 def write_log(home: Path, learner: str, answers: list[tuple[str, object, bool]]) -> Path:
@@ -149,3 +155,150 @@ def test_gradebook_without_attempts_fails_clearly(tmp_path):
     (tmp_path / "empty").mkdir()
     result = run(tmp_path, "gradebook", str(tmp_path / "empty"), "--out", str(tmp_path / "book"))
     assert result.returncode == 1 and "no attempts" in result.stderr
+
+
+# --- paths that cannot be used: one line on stderr, exit status 2 ------------------------------------------
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    """Exit status 2 and a single stderr line holding every fragment, no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def _can_create_files_in(folder: Path) -> bool:
+    probe = folder / f".workbook-probe-{os.getpid()}"
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        return False
+    probe.unlink()
+    return True
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """An existing folder in which this user cannot create files.
+
+    As a normal user, a folder without write permission. Root ignores permission bits, so as root it is
+    Linux's /sys, which refuses new files even to root; where there is none, the test is skipped.
+    """
+    if os.name != "nt" and os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    system = Path("/sys")
+    if not system.is_dir() or _can_create_files_in(system):
+        pytest.skip("running as root, and no folder here refuses root's writes (Linux's /sys does)")
+    yield system
+
+
+@pytest.fixture
+def a_file(tmp_path) -> Path:
+    file = tmp_path / "notes.txt"
+    file.write_text("not a folder\n", encoding="utf-8")
+    return file
+
+
+def test_report_csv_under_a_file_is_one_line(ada_home, a_file):
+    """Does `report --csv notes.txt/out.csv` say that notes.txt is a file, in one line, with exit status 2?"""
+    result = run(ada_home, "report", "--csv", str(a_file / "out.csv"))
+    assert_one_line_error(
+        result, f"report: cannot write {a_file / 'out.csv'}: {a_file} is a file, not a folder; choose another"
+    )
+
+
+def test_report_csv_into_a_read_only_folder_is_one_line(ada_home, read_only_folder):
+    """Does `report --csv` into a folder that refuses writes say "permission denied", in one line?"""
+    out = read_only_folder / "out.csv"
+    result = run(ada_home, "report", "--csv", str(out))
+    assert_one_line_error(
+        result, f"report: cannot write {out}: permission denied; choose another file for --csv"
+    )
+    assert not out.exists()
+
+
+def test_report_csv_to_a_folder_is_one_line(ada_home, tmp_path):
+    """Does `report --csv` given a folder say it is a folder, not a file?"""
+    result = run(ada_home, "report", "--csv", str(tmp_path))
+    assert_one_line_error(result, f"{tmp_path} is a folder, not a file")
+
+
+def test_whoami_set_on_a_read_only_home_is_one_line(read_only_folder):
+    """Does `whoami --set` with WORKBOOK_HOME on a folder that refuses writes say so and how to fix it?"""
+    result = run(read_only_folder, "whoami", "--set", "Ada", learner=None)
+    assert_one_line_error(
+        result,
+        f"whoami: cannot save your name in {read_only_folder} (WORKBOOK_HOME): permission denied; "
+        "point WORKBOOK_HOME at a folder you can write to",
+    )
+
+
+def test_whoami_set_on_a_home_under_a_file_is_one_line(a_file):
+    """Does `whoami --set` with WORKBOOK_HOME under a regular file name that file?"""
+    result = run(a_file / "home", "whoami", "--set", "Ada", learner=None, cwd=a_file.parent)
+    assert_one_line_error(
+        result, f"cannot save your name in {a_file / 'home'} (WORKBOOK_HOME): {a_file} is a file"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["whoami"], ["whoami", "--set", "Ada"], ["progress"], ["report"], ["report", "--csv", "out.csv"]],
+    ids=" ".join,
+)
+def test_workbook_home_pointing_at_a_file_is_one_line(a_file, args):
+    """With WORKBOOK_HOME pointing at a file, does every command that uses it say so in one line, exit 2?"""
+    result = run(a_file, *args, cwd=a_file.parent)
+    assert_one_line_error(
+        result, f"{args[0]}: cannot ", f"{a_file} (WORKBOOK_HOME): {a_file} is a file, not a"
+    )
+
+
+@pytest.mark.parametrize("command", ["progress", "report"])
+def test_log_that_is_missing_or_a_folder_is_one_line(tmp_path, command):
+    """Does `--log` naming a missing file or a folder give one line, not "No attempts" or a traceback?"""
+    assert_one_line_error(run(tmp_path, command, "--log", "gone.jsonl"), "gone.jsonl: there is no such file")
+    assert_one_line_error(
+        run(tmp_path, command, "--log", str(tmp_path)), f"{tmp_path} is a folder, not a file"
+    )
+
+
+def test_gradebook_out_under_a_file_is_one_line(ada_home, a_file):
+    """Does `gradebook --out notes.txt/book` say that notes.txt is a file, in one line, with exit status 2?"""
+    result = run(ada_home, "gradebook", str(ada_home / "attempts.jsonl"), "--out", str(a_file / "book"))
+    assert_one_line_error(
+        result, f"gradebook: cannot write {a_file / 'book'}: {a_file} is a file, not a folder"
+    )
+
+
+def test_gradebook_warns_about_an_unreadable_log_and_reads_the_others(tmp_path, ada_home):
+    """In a folder of logs, does one that cannot be read give a warning while the others are counted?"""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "ada.jsonl").write_bytes((ada_home / "attempts.jsonl").read_bytes())
+    (logs / "broken.jsonl").mkdir()  # found by the folder search, but not a file
+    result = run(tmp_path, "gradebook", str(logs), "--out", str(tmp_path / "book"), "--banks", str(FIXTURES))
+    assert result.returncode == 0, result.stderr
+    assert "warning: cannot read the attempt log" in result.stderr and "broken.jsonl" in result.stderr
+    assert len(list(csv.DictReader((tmp_path / "book" / "attempts.csv").open()))) == 3
+
+
+def test_damaged_lines_are_one_warning_naming_them(ada_home, tmp_path):
+    """Do several damaged lines give one warning with the file and their line numbers, and exit 0?"""
+    with (ada_home / "attempts.jsonl").open("ab") as log:
+        log.write(b'{"correct": "no"}\n' + b"[" * 100_000 + b"\n")
+    result = run(ada_home, "report", "--csv", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"warning: {ada_home / 'attempts.jsonl'}: skipped 2 damaged lines (4, 5): line 4: missing "
+        "'time', 'learner', 'module', 'item_id', 'attempt', 'score'; "
+        "line 5: nested too deeply to be an attempt record"
+    ]

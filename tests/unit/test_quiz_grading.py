@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from workbook.errors import WorkbookError
 from workbook.quiz.grading import InvalidResponse, Result, format_number, grade, normalise_text, parse_number
 from workbook.quiz.model import load_bank
 
@@ -41,6 +43,14 @@ def test_single_without_a_choice_is_invalid():
 def test_single_index_out_of_range_is_invalid():
     """Is an option index the question does not have rejected?"""
     with pytest.raises(InvalidResponse):
+        grade(q("handler-string"), 7)
+
+
+def test_an_option_number_out_of_range_is_invalid_even_when_huge():
+    """Is option 10**5000 refused with a sentence (not a ValueError from turning it into text)?"""
+    with pytest.raises(InvalidResponse, match="There is no option with that number; this question has 3."):
+        grade(q("handler-string"), 10**5000)
+    with pytest.raises(InvalidResponse, match="There is no option 7; this question has 3."):
         grade(q("handler-string"), 7)
 
 
@@ -126,6 +136,16 @@ def test_matching_unknown_left_is_invalid():
         grade(q("phase-of-step"), {"something else": "Init"})
 
 
+def test_matching_choice_that_is_not_a_text_is_invalid():
+    """Is a right that is a list, a number or a deeply nested value refused instead of graded and stored?"""
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    for right in ([["Init"]], 3, deep):
+        with pytest.raises(InvalidResponse, match="given as its text"):
+            grade(q("phase-of-step"), dict(KEY, **{"import boto3": right}))
+
+
 # --- ordering: fraction of items in their correct position -----------------------------------------------
 
 
@@ -145,6 +165,16 @@ def test_ordering_must_be_a_permutation():
     """Is a list with a missing or repeated item rejected?"""
     with pytest.raises(InvalidResponse):
         grade(q("lifecycle-order"), ["Init", "Init", "Shutdown"])
+
+
+def test_ordering_items_that_are_not_texts_are_invalid():
+    """Is an order holding nested lists or huge numbers refused, never a RecursionError or ValueError?"""
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    for odd in (deep, 10**5000, float("nan"), None):
+        with pytest.raises(InvalidResponse):
+            grade(q("lifecycle-order"), ["Init", "Invoke", odd])
 
 
 # --- numeric -----------------------------------------------------------------------------------------------
@@ -178,6 +208,47 @@ def test_numeric_text_that_is_no_number_is_invalid():
     """Is "fifteen minutes" an InvalidResponse asking for a number?"""
     with pytest.raises(InvalidResponse, match="Type a number"):
         grade(q("max-timeout"), "fifteen minutes")
+
+
+TOO_LARGE = {
+    "10**400": 10**400, "-10**400": -(10**400), "10**5000": 10**5000, "'1e400'": "1e400",
+    "'-1e400'": "-1e400", "5000 nines": "9" * 5000, "inf": float("inf"), "-inf": float("-inf"),
+    "'inf'": "inf", "'Infinity'": "Infinity", "Fraction(10**400, 3)": Fraction(10**400, 3),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("response", TOO_LARGE.values(), ids=TOO_LARGE.keys())
+def test_numbers_too_large_are_invalid_input(response):
+    """Is a number no float can hold (10**400, "1e400", inf) refused as invalid input, never an
+    OverflowError, and never graded (so never recorded)?"""
+    with pytest.raises(InvalidResponse, match="too large to be an answer. Type a number in s, e.g. 128."):
+        grade(q("max-timeout"), response)
+
+
+@pytest.mark.parametrize("response", [float("nan"), "nan", "NaN"])
+def test_not_a_number_is_invalid_input(response):
+    """Is NaN refused with a sentence saying so?"""
+    with pytest.raises(InvalidResponse, match="NaN is not a number you can answer with"):
+        grade(q("max-timeout"), response)
+
+
+def test_large_but_finite_numbers_are_graded():
+    """Is a large number that a float holds graded as too high, shown short?"""
+    result = grade(q("max-timeout"), 10**300)
+    assert not result.correct and result.feedback == "Not quite: 1e+300 s is too high."
+
+
+def test_fractions_and_other_real_numbers_are_numbers():
+    """Is a Fraction (any real number) read as a number?"""
+    assert grade(q("max-timeout"), Fraction(1800, 2)).correct
+
+
+def test_invalid_response_is_shown_without_a_traceback():
+    """Does Jupyter show an invalid answer as its sentence only (a WorkbookError, like SandboxError)?"""
+    with pytest.raises(InvalidResponse) as caught:
+        grade(q("max-timeout"), 10**400)
+    assert isinstance(caught.value, WorkbookError) and isinstance(caught.value, ValueError)
+    assert caught.value._render_traceback_() == [f"InvalidResponse: {caught.value}"]
 
 
 @pytest.mark.parametrize(
@@ -253,7 +324,9 @@ def test_multiple_full_marks_feedback_names_each_option():
     assert all(f"“{question.options[i].text}”" in feedback for i in right)
 
 
-@pytest.mark.parametrize("value, text", [(900.0, "900"), (0.25, "0.25"), (1.0, "1"), (2 / 3, "0.666667")])
+@pytest.mark.parametrize(
+    "value, text", [(900.0, "900"), (0.25, "0.25"), (1.0, "1"), (2 / 3, "0.666667"), (1e300, "1e+300")]
+)
 def test_numbers_in_feedback_are_written_as_a_learner_would(value, text):
     """Is a whole number shown without ".0", and a fraction in at most six significant digits?"""
     assert format_number(value) == text

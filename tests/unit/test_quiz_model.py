@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 import yaml
 
-from workbook.quiz.model import BankError, load_bank, load_banks, parse_bank
+from workbook.errors import WorkbookError
+from workbook.quiz.model import (
+    BankError,
+    UnknownBank,
+    UnknownQuestion,
+    load_bank,
+    load_banks,
+    parse_bank,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "quizzes"
 
@@ -177,14 +186,140 @@ def test_yaml_boolean_text_gets_a_hint():
 
 
 def test_invalid_yaml_names_the_file(tmp_path):
-    """Is a YAML syntax error reported with the file name?"""
+    """Is a YAML syntax error reported with the file name, the line and the reason?"""
     path = tmp_path / "05-x.yaml"
     path.write_text("module: [unclosed\n", encoding="utf-8")
-    with pytest.raises(BankError, match="05-x.yaml: not valid YAML"):
+    with pytest.raises(BankError, match=r"05-x.yaml: line 1, column \d+: not valid YAML: expected"):
         load_bank(path)
 
 
 def test_missing_bank_is_file_not_found(tmp_path):
-    """Does asking for a bank that does not exist raise FileNotFoundError naming the path?"""
-    with pytest.raises(FileNotFoundError, match="99-none.yaml"):
+    """Is asking for a bank that does not exist a FileNotFoundError that says the folder holds no banks?"""
+    with pytest.raises(FileNotFoundError, match="no question bank '99-none'.*holds no banks"):
         load_bank("99-none", tmp_path)
+
+
+# --- learner mistakes: a sentence, not a traceback ---------------------------------------------------------
+
+
+def sample_lines() -> list[bytes]:
+    return (FIXTURES / "90-sample.yaml").read_bytes().split(b"\n")
+
+
+def line_of(lines: list[bytes], text: bytes) -> int:
+    """The 0-based index of the first line holding ``text``."""
+    return next(number for number, line in enumerate(lines) if text in line)
+
+
+def load_changed(tmp_path: Path, lines: list[bytes]) -> BankError:
+    path = tmp_path / "90-sample.yaml"
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(BankError) as caught:
+        load_bank(path)
+    return caught.value
+
+
+def test_unknown_module_lists_the_modules_with_a_bank():
+    """Does asking for a module without a bank name every module that has one, and guess the one meant?"""
+    with pytest.raises(UnknownBank) as caught:
+        load_bank("nope", FIXTURES)
+    assert "'nope'" in str(caught.value) and "90-sample, 91-tiny" in str(caught.value)
+    with pytest.raises(UnknownBank, match=r"did you mean '90-sample'\?"):
+        load_bank("90-sampel", FIXTURES)
+    with pytest.raises(UnknownBank, match=r"did you mean '91-tiny'\?"):
+        load_bank("91", FIXTURES)
+
+
+def test_unknown_module_is_shown_without_a_traceback():
+    """Does Jupyter show an unknown module as one line (the way SandboxError is shown)?"""
+    with pytest.raises(UnknownBank) as caught:
+        load_bank("nope", FIXTURES)
+    assert isinstance(caught.value, WorkbookError)
+    assert caught.value._render_traceback_() == [f"UnknownBank: {caught.value}"]
+
+
+def test_non_utf8_bank_names_file_question_and_line(tmp_path):
+    """Is a byte that is not UTF-8 reported with the file, the question it sits in, its line and the fix?"""
+    lines = sample_lines()
+    number = line_of(lines, b"Objects created outside the handler")
+    lines[number] = lines[number].replace(b"handler", b"h\xe9ndler")
+    column = lines[number].index(b"\xe9") + 1
+    error = load_changed(tmp_path, lines)
+    assert error.problems == [
+        f"question 'context-reused': line {number + 1}, column {column}: "
+        "not UTF-8 text: byte 0xe9; save the file with the UTF-8 encoding"
+    ]
+    assert str(error).startswith(str(tmp_path / "90-sample.yaml") + ": question 'context-reused'")
+    assert error._render_traceback_() == [f"BankError: {error}"]
+
+
+def test_malformed_yaml_names_the_question_it_is_in(tmp_path):
+    """Is a YAML mistake inside a question reported with that question's id, the line and the reason?"""
+    lines = sample_lines()
+    number = line_of(lines, b"feedback: S3 invokes asynchronously")
+    lines[number] = b"        feedback: S3: invokes asynchronously"
+    error = load_changed(tmp_path, lines)
+    assert len(error.problems) == 1
+    assert error.problems[0].startswith(f"question 'sync-invokers': line {number + 1}, column")
+    assert error.problems[0].endswith("not valid YAML: mapping values are not allowed here")
+
+
+def test_unclosed_quote_points_where_it_was_opened(tmp_path):
+    """Is a quote left open reported where it starts, not at the end of the file?"""
+    lines = sample_lines()
+    number = line_of(lines, b"text: API Gateway")
+    lines[number] = b'      - text: "API Gateway'
+    error = load_changed(tmp_path, lines)
+    assert error.problems[0].startswith(f"question 'sync-invokers': line {number + 1}, column")
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        (b"1" + b"0" * 400, "answer: must be a number"),  # an int no float can hold
+        (b"9" * 5000, "not a question bank: Exceeds the limit (4300 digits)"),
+        (b"[" * 5000, "nest too deeply"),
+        (b".inf", "answer: must be a number"),
+    ],
+)
+def test_unusable_numbers_and_nesting_are_bank_errors(tmp_path, value, problem):
+    """Is a numeric answer too large for a float, or nesting too deep for the parser, a BankError (never an
+    OverflowError, ValueError or RecursionError)?"""
+    lines = sample_lines()
+    lines[line_of(lines, b"answer: 900")] = b"    answer: " + value
+    assert problem in str(load_changed(tmp_path, lines))
+
+
+def test_unknown_question_id_lists_the_ids():
+    """Does asking a bank for an id it lacks say which ids it has (and still count as a KeyError)?"""
+    tiny = load_bank("91-tiny", FIXTURES)
+    with pytest.raises(KeyError) as caught:
+        tiny.question("nope")
+    assert isinstance(caught.value, UnknownQuestion)
+    assert str(caught.value) == "91-tiny has no question 'nope'; its ids are: memory-unit, half-second"
+
+
+NOISE = b"-:[]{}\"'#&*!|>%@`\t\n \x00\xe9\xff9a"
+
+
+def test_any_damage_to_a_bank_is_a_bank_error(tmp_path):
+    """Whatever bytes are cut, replaced or inserted, does loading fail only with a BankError naming the
+    file?"""
+    original = (FIXTURES / "90-sample.yaml").read_bytes()
+    rng = random.Random(8)
+    path = tmp_path / "90-sample.yaml"
+    for _ in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            change = rng.choice(("cut", "insert", "replace"))
+            if change == "cut":
+                del data[at : at + rng.randint(1, 40)]
+            else:
+                noise = bytes(rng.choice(NOISE) for _ in range(rng.randint(1, 6)))
+                data[at : at + (len(noise) if change == "replace" else 0)] = noise
+        path.write_bytes(bytes(data))
+        try:
+            load_bank(path)
+        except BankError as exc:
+            assert str(exc).startswith(str(path)), str(exc)

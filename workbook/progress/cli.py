@@ -1,14 +1,20 @@
-"""`python -m workbook whoami | progress | report`: a learner's view of their own attempt log."""
+"""`python -m workbook whoami | progress | report`: a learner's view of their own attempt log.
+
+A path that cannot be used (``WORKBOOK_HOME`` is a file, ``--csv`` points into a read-only folder, …)
+raises :class:`~workbook.errors.PathError`; ``python -m workbook`` prints its one line and exits with 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import path_error
 from . import identity
 from .log import attempts_and_problems, log_path
 from .summary import attempts_frame, item_table, of_kind, summary
@@ -19,6 +25,7 @@ def whoami_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m workbook whoami", description=whoami_main.__doc__)
     parser.add_argument("--set", metavar="NAME", dest="name", help='save your display name, e.g. --set "Ada"')
     args = parser.parse_args(argv)
+    identity.check_home()
     if args.name is not None:
         try:
             path = identity.set_learner(args.name)
@@ -76,14 +83,22 @@ def report_main(argv: list[str]) -> int:
         except BrokenPipeError:  # `report | head`
             sys.stdout = open(os.devnull, "w")  # so Python exits quietly
         return 0
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.csv, index=False)
+    try:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.csv, index=False)
+    except OSError as exc:
+        raise path_error(exc, args.csv, "write", "choose another file for --csv") from None
     print(f"Wrote {len(frame)} attempts to {args.csv}")
     return 0
 
 
 def _read(path: Path | None) -> list[dict]:
-    """The attempts in ``path`` (default: yours), with a warning on stderr per damaged line."""
+    """The attempts in ``path`` (default: yours), with a warning on stderr about damaged lines."""
+    if path is None:
+        identity.check_home()
+    elif not path.exists():
+        missing = FileNotFoundError(errno.ENOENT, "No such file")
+        raise path_error(missing, path, "read", "check the path given to --log")
     records, problems = attempts_and_problems(path)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import path_error
 from ..quiz.grading import InvalidResponse, grade
 from ..quiz.model import Bank, BankError, default_bank_dir, load_banks
 from .log import attempts_and_problems, kind_of
@@ -60,13 +61,16 @@ def main(argv: list[str]) -> int:
         return 2
 
     out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    if args.regrade is not None:
-        records = regrade(records, banks)
-        _frame_with_regrade(records).to_csv(out / "regraded.csv", index=False)
-        changed = sum(r.get("regrade") == "changed" for r in records)
-        print(f"Regraded against {args.regrade}: {changed} attempt(s) changed (see regraded.csv).")
-    questions = write_tables(records, banks, out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if args.regrade is not None:
+            records = regrade(records, banks)
+            _frame_with_regrade(records).to_csv(out / "regraded.csv", index=False)
+            changed = sum(r.get("regrade") == "changed" for r in records)
+            print(f"Regraded against {args.regrade}: {changed} attempt(s) changed (see regraded.csv).")
+        questions = write_tables(records, banks, out)
+    except OSError as exc:
+        raise path_error(exc, exc.filename or out, "write", "choose another folder for --out") from None
 
     learners = len({r.get("learner") for r in records})
     print(f"{len(records)} attempts by {learners} learner(s) → {out}/")
@@ -104,7 +108,11 @@ def read_logs(paths: Iterable[Path]) -> tuple[list[dict], list[str]]:
     seen: set[tuple] = set()
     records: list[dict] = []
     for file in files:
-        entries, damaged = attempts_and_problems(file)
+        try:
+            entries, damaged = attempts_and_problems(file)
+        except OSError as exc:  # one unreadable log does not stop the others
+            problems.append(str(exc))
+            continue
         problems += damaged
         for entry in entries:
             key = tuple(str(entry.get(k)) for k in IDENTITY_FIELDS)

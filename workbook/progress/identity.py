@@ -11,10 +11,14 @@ Everything is kept in ``WORKBOOK_HOME`` (default ``~/.workbook/``).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import getpass
 import json
 import os
 from pathlib import Path
+
+from ..errors import PathError, path_error
 
 MAX_NAME_LENGTH = 80
 
@@ -66,11 +70,55 @@ def set_learner(name: str) -> Path:
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"the name must be at most {MAX_NAME_LENGTH} characters")
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_home("save your name in")
     temporary = path.with_suffix(f".tmp{os.getpid()}")
-    temporary.write_text(json.dumps({"learner": name}, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)  # atomic: a crash leaves the old name or the new one, never half a file
+    try:
+        temporary.write_text(json.dumps({"learner": name}, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(temporary, path)  # atomic: a crash leaves the old name or the new one, never half a file
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise home_error(exc, "save your name in", temporary) from None
     return path
+
+
+def ensure_home(action: str = "save your progress in") -> Path:
+    """The progress folder, created when missing; :class:`~workbook.errors.PathError` saying how to fix
+    it when it cannot be (``WORKBOOK_HOME`` is a file, the disk is read-only, …).
+
+    Example::
+
+        identity.ensure_home()   # PosixPath('/home/ada/.workbook')
+    """
+    folder = home()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise home_error(exc, action, folder) from None
+    return folder
+
+
+def check_home() -> Path:
+    """The progress folder; :class:`~workbook.errors.PathError` when it exists but is not a folder."""
+    folder = home()
+    if folder.exists() and not folder.is_dir():
+        raise home_error(
+            NotADirectoryError(errno.ENOTDIR, "Not a directory"), "keep your progress in", folder
+        )
+    return folder
+
+
+def home_error(exc: OSError, action: str, failed: Path) -> PathError:
+    """The error for the progress folder when ``failed`` (the folder or a file in it) cannot be used:
+    "cannot <action> <folder>: <why>; <how to fix it>"."""
+    folder = home()
+    if os.environ.get("WORKBOOK_HOME"):
+        shown = f"{folder} (WORKBOOK_HOME)"
+        fix = "point WORKBOOK_HOME at a folder you can write to, or unset it to use ~/.workbook"
+    else:
+        shown = str(folder)
+        fix = "set WORKBOOK_HOME to a folder you can write to (export WORKBOOK_HOME=$HOME/workbook-progress)"
+    return path_error(exc, failed, action, fix, shown)
 
 
 def config_path() -> Path:
@@ -90,6 +138,6 @@ def saved_name() -> str | None:
 
 def _os_user() -> str:
     try:
-        return getpass.getuser()
+        return getpass.getuser() or "learner"
     except Exception:  # no user name in the environment or the password database (some containers)
         return "learner"

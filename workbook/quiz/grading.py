@@ -15,11 +15,13 @@ numeric → a number (or a text that parses as one); short_answer → a text.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import WorkbookError
 from .model import Question, parse_question
 
 # Floats from a text box (0.1 + 0.2 …) should not miss a tolerance of 0 by a rounding error.
@@ -35,7 +37,7 @@ class Result:
     feedback: str
 
 
-class InvalidResponse(ValueError):
+class InvalidResponse(WorkbookError, ValueError):
     """The response is not an answer to this question (no option chosen, not a number, …).
 
     The message is written for the learner; nothing is graded or recorded.
@@ -119,7 +121,9 @@ def _grade_matching(question: Question, response: Any) -> Result:
     lefts = {pair.left for pair in question.pairs}
     unknown = [left for left in response if left not in lefts]
     if unknown:
-        raise InvalidResponse(f"{unknown[0]!r} is not one of the items to match.")
+        raise InvalidResponse(f"{_shown(unknown[0])} is not one of the items to match.")
+    if any(not isinstance(right, (str, type(None))) for right in response.values()):
+        raise InvalidResponse("Match each item to one of the choices, given as its text.")
     if all(response.get(left) in (None, "") for left in lefts):
         raise InvalidResponse("Match at least one item first.")
     wrong = [pair for pair in question.pairs if response.get(pair.left) != pair.right]
@@ -135,8 +139,8 @@ def _grade_matching(question: Question, response: Any) -> Result:
 def _grade_ordering(question: Question, response: Any) -> Result:
     if isinstance(response, (str, bytes, Mapping)) or not hasattr(response, "__iter__"):
         raise InvalidResponse("Give the order as a list of the items.")
-    order = [str(item) for item in response]
-    if sorted(order) != sorted(question.items):
+    order = [_item_text(item) for item in response]
+    if None in order or sorted(order) != sorted(question.items):
         raise InvalidResponse("Put every item in the list exactly once.")
     in_place = sum(given == expected for given, expected in zip(order, question.items, strict=True))
     total = len(question.items)
@@ -192,10 +196,14 @@ def parse_number(response: Any, unit: str = "") -> float:
         parse_number("$15.00")         # 15.0
         parse_number("0.5 s", "s")     # 0.5
     """
+    example = f"Type a number{' in ' + unit if unit else ''}, e.g. 128."
     if isinstance(response, bool):
         raise InvalidResponse("Type a number.")
-    if isinstance(response, (int, float)):
-        value = float(response)
+    if isinstance(response, numbers.Real):  # int, float, Fraction, numpy numbers
+        try:
+            value = float(response)
+        except OverflowError:  # an int such as 10**400 has no float
+            raise InvalidResponse(f"That number is too large to be an answer. {example}") from None
     elif isinstance(response, str):
         text = response.strip()
         if unit and text.lower().endswith(unit.lower()):
@@ -206,11 +214,13 @@ def parse_number(response: Any, unit: str = "") -> float:
         try:
             value = float(text.replace("_", ""))
         except ValueError:
-            raise InvalidResponse(f"Type a number{' in ' + unit if unit else ''}, e.g. 128.") from None
+            raise InvalidResponse(example) from None
     else:
         raise InvalidResponse("Type a number.")
-    if not math.isfinite(value):
-        raise InvalidResponse("Type a finite number.")
+    if math.isnan(value):
+        raise InvalidResponse(f"NaN is not a number you can answer with. {example}")
+    if math.isinf(value):
+        raise InvalidResponse(f"That number is too large to be an answer. {example}")
     return value
 
 
@@ -223,11 +233,12 @@ def option_index(question: Question, response: Any) -> int:
         for index, option in enumerate(question.options):
             if option.text == response:
                 return index
-        raise InvalidResponse(f"There is no option {response!r} in this question.")
+        raise InvalidResponse(f"There is no option {_shown(response)} in this question.")
     if isinstance(response, bool) or not isinstance(response, int):
         raise InvalidResponse("Choose an option by its number in the bank (0, 1, 2, …).")
     if not 0 <= response < len(question.options):
-        raise InvalidResponse(f"There is no option {response}; this question has {len(question.options)}.")
+        shown = response if abs(response) < 1000 else "with that number"  # 10**5000 has no text
+        raise InvalidResponse(f"There is no option {shown}; this question has {len(question.options)}.")
     return response
 
 
@@ -236,5 +247,28 @@ def _close(value: float, target: float, tolerance: float) -> bool:
 
 
 def format_number(value: float) -> str:
-    """A number as a learner would write it: ``900.0`` → ``"900"``, ``0.25`` → ``"0.25"``."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """A number as a learner would write it: ``900.0`` → ``"900"``, ``0.25`` → ``"0.25"``, ``1e300`` →
+    ``"1e+300"``."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _item_text(item: Any) -> str | None:
+    """An ordering item as the bank's text (numbers are written as their text), or None for anything else."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (int, float)) and not isinstance(item, bool):
+        try:
+            return str(item) if math.isfinite(item) else None
+        except (OverflowError, ValueError):  # an int too large for a float, or for a text
+            return None
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A learner's value quoted in a message: at most a line, whatever it is."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits has no text
+        return "that value"
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ..errors import WorkbookError, reason
 
 TYPES = ("single", "multiple", "true_false", "matching", "ordering", "numeric", "short_answer")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -41,13 +44,24 @@ TYPE_KEYS = {
 }
 
 
-class BankError(ValueError):
+class BankError(WorkbookError, ValueError):
     """A bank does not follow the format. ``problems`` lists every mistake found, one per line."""
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = problems
         super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
+
+
+class UnknownBank(WorkbookError, FileNotFoundError):
+    """There is no bank by that name; the message lists the modules that have one."""
+
+
+class UnknownQuestion(WorkbookError, KeyError):
+    """A bank has no question with that id; the message lists its ids."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""  # a KeyError would show its message in quotes
 
 
 @dataclass(frozen=True)
@@ -115,11 +129,12 @@ class Bank:
     path: Path | None = field(default=None, compare=False)
 
     def question(self, question_id: str) -> Question:
-        """The question with this id (KeyError naming the bank otherwise)."""
+        """The question with this id (:class:`UnknownQuestion`, a KeyError listing the ids, otherwise)."""
         for question in self.questions:
             if question.id == question_id:
                 return question
-        raise KeyError(f"{self.module}: no question with id {question_id!r}")
+        ids = ", ".join(question.id for question in self.questions)
+        raise UnknownQuestion(f"{self.module} has no question {question_id!r}; its ids are: {ids}")
 
 
 def default_bank_dir() -> Path:
@@ -139,25 +154,26 @@ def bank_paths(bank_dir: str | os.PathLike | None = None) -> list[Path]:
 def load_bank(name: str | os.PathLike, bank_dir: str | os.PathLike | None = None) -> Bank:
     """Load and check one bank, by module name ("02-handlers") or by path.
 
-    Raises :class:`BankError` listing every problem found.
+    Raises :class:`BankError` listing every problem found (file, question, what is wrong), and
+    :class:`UnknownBank` (a FileNotFoundError) listing the modules that have a bank when there is none.
 
     Example::
 
         bank = load_bank("02-handlers")
         [q.id for q in bank.questions]
     """
+    if not isinstance(name, (str, os.PathLike)):
+        raise UnknownBank(_unknown_bank_message(name, bank_dir))
     path = Path(name)
     if path.suffix not in (".yaml", ".yml"):
         folder = Path(bank_dir) if bank_dir is not None else default_bank_dir()
         path = folder / f"{name}.yaml"
-    if not path.exists():
-        raise FileNotFoundError(f"no question bank {path}")
+        if not path.is_file():
+            raise UnknownBank(_unknown_bank_message(name, bank_dir))
+    elif not path.exists():
+        raise UnknownBank(f"there is no question bank file {path}; check the path")
     source = _display_path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BankError(source, [f"not valid YAML: {exc}"]) from None
-    return parse_bank(data, source=source, expected_module=path.stem, path=path)
+    return parse_bank(_read_yaml(path, source), source=source, expected_module=path.stem, path=path)
 
 
 def load_banks(bank_dir: str | os.PathLike | None = None) -> list[Bank]:
@@ -256,6 +272,114 @@ def parse_question(raw: Any) -> tuple[Question | None, list[str]]:
         **fields,
     )
     return question, []
+
+
+# --- reading a bank file -----------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path, source: str) -> Any:
+    """The parsed YAML of a bank file; a :class:`BankError` naming the line (and question) when it is
+    not UTF-8 or not YAML."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BankError(source, [f"cannot be read: {reason(exc, path)}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start)
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1)
+        where = _where(raw.decode("utf-8", "replace"), line, column)
+        problem = f"not UTF-8 text: byte 0x{raw[exc.start]:02x}; save the file with the UTF-8 encoding"
+        raise BankError(source, [where + problem]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            mark = exc.context_mark  # "unexpected end of the file": where the unclosed thing began
+        why = exc.problem or exc.context or "not YAML"
+        if exc.context and exc.problem:
+            why += f" ({exc.context})"
+        where = _where(text, mark.line, mark.column) if mark is not None else ""
+        raise BankError(source, [f"{where}not valid YAML: {why}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position)
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1)
+        problem = f"not valid YAML: the character #x{exc.character:04x} is not allowed ({exc.reason})"
+        raise BankError(source, [_where(text, line, column) + problem]) from None
+    except yaml.YAMLError as exc:
+        raise BankError(source, [f"not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise BankError(source, ["not a question bank: its lists or mappings nest too deeply"]) from None
+    except ValueError as exc:  # e.g. a number of more than 4300 digits
+        raise BankError(source, [f"not a question bank: {str(exc).split(';')[0]}"]) from None
+
+
+_QUESTIONS_KEY = re.compile(r"questions\s*:\s*(#.*)?")
+_LIST_ITEM = re.compile(r"( *)-( +|$)")
+_ID_KEY = re.compile(r"id\s*:\s*(['\"]?)([^'\"#\s]+)\1")
+
+
+def _where(text: str, line: int, column: int) -> str:
+    """ "question 'x': line 12, column 5: " for a 0-based line and column of a bank's text (the question
+    is read from the raw lines, so this works for a bank that does not parse)."""
+    label = _question_at(text.splitlines(), line)
+    return f"{label + ': ' if label else ''}line {line + 1}, column {column + 1}: "
+
+
+def _question_at(lines: list[str], line: int) -> str | None:
+    """The label of the question (block style, as banks are written) that holds ``line``, or None."""
+    start = next((i for i, text in enumerate(lines) if _QUESTIONS_KEY.fullmatch(text.rstrip())), None)
+    if start is None or line <= start:
+        return None
+    items: list[tuple[int, int]] = []  # (first line, column of its first key) of each question
+    indent = None
+    end = len(lines)
+    for number in range(start + 1, len(lines)):
+        text = lines[number]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        item = _LIST_ITEM.match(text)
+        if indent is None:
+            if item is None:
+                return None  # not a block list of questions
+            indent = len(item.group(1))
+        here = _indent(text)
+        if item is not None and len(item.group(1)) == indent:
+            items.append((number, item.end()))
+        elif here < indent or (here == indent and item is None):
+            end = number  # back at the top level: the list of questions is over
+            break
+    mine = [(index, item) for index, item in enumerate(items, start=1) if item[0] <= line]
+    if line >= end or not mine:
+        return None
+    number, (first, key_column) = mine[-1]
+    last = items[number][0] if number < len(items) else end
+    keys = [lines[first][key_column:]]  # the item's first line, after its "- "
+    keys += [text[key_column:] for text in lines[first + 1 : last] if _indent(text) == key_column]
+    for key in keys:
+        found = _ID_KEY.match(key)
+        if found:
+            return f"question {found.group(2)!r}"
+    return f"question #{number} (no id)"
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _unknown_bank_message(name: Any, bank_dir: str | os.PathLike | None) -> str:
+    folder = Path(bank_dir) if bank_dir is not None else default_bank_dir()
+    modules = [path.stem for path in bank_paths(folder)]
+    if not modules:
+        where = "WORKBOOK_QUIZZES" if bank_dir is None and os.environ.get("WORKBOOK_QUIZZES") else "bank_dir"
+        return f"there is no question bank {name!r}: {folder} holds no banks (*.yaml); check {where}"
+    text = str(name)
+    same_number = [m for m in modules if text[:2].isdigit() and m[:2] == text.zfill(2)[:2]]
+    close = same_number or difflib.get_close_matches(text, modules, n=1, cutoff=0.6)
+    guess = f" (did you mean {close[0]!r}?)" if len(close) == 1 else ""
+    return f"there is no question bank {name!r}{guess}; the modules with one are: {', '.join(modules)}"
 
 
 # --- one parser per type: (raw question) -> (fields for Question, problems) ---------------------------
@@ -502,7 +626,12 @@ def _is_text(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _question_label(raw: Any, number: int) -> str:

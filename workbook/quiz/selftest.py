@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from .grading import grade
-from .model import BankError, Question, bank_paths, load_bank
+from .model import BankError, Question, UnknownBank, bank_paths, load_bank
 
 
 def keyed_response(question: Question) -> Any:
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         try:
             bank = load_bank(path)
-        except BankError as exc:
+        except (BankError, UnknownBank) as exc:
             print(exc)
             failed += 1
             continue
