@@ -1,6 +1,7 @@
 """A handler can't hurt the kernel: crashes cost one runtime, and the next invoke works."""
 
 import os
+import sys
 
 import psutil
 import pytest
@@ -93,26 +94,43 @@ def test_reset_reaps_every_worker_and_temp_dir(sb):
     assert not os.path.exists(tmpdir)
 
 
-def test_worker_exits_when_its_parent_dies(tmp_path):
-    """Does a worker exit by itself when the process that started it is killed?"""
+STUCK = (
+    "import ctypes, os\n"
+    "def handler(event, context):\n"
+    "    with open(os.path.join(os.environ['TMPDIR'], 'stuck'), 'w') as marker:\n"
+    "        marker.write(str(os.getpid()))\n"
+    "    ctypes.PyDLL(None).sleep(600)  # a C call that keeps the GIL: no Python thread runs meanwhile\n"
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="elsewhere workers poll for their parent")
+def test_workers_exit_when_their_parent_dies(tmp_path):
+    """Do workers die at once when the process that started them is killed, even one stuck in a C call,
+    and does the next runtime remove the folder the dead process left?"""
     import subprocess
-    import sys
     import textwrap
     import time
 
     script = tmp_path / "parent.py"
     script.write_text(
         textwrap.dedent(
-            """
-            import json, sys
+            f"""
+            import glob, os, sys, time
             from workbook import sandbox
             sys.path.insert(0, sys.argv[1])
             from tests.functional.lambda_helpers import create_function, invoke
             sb = sandbox.start()
             create_function(sb, "orphan", "import os\\ndef handler(e, c):\\n    return [os.getpid(), os.environ['TMPDIR']]\\n")
             pid, tmpdir = invoke(sb, "orphan")["Payload"]
-            print(pid, tmpdir, flush=True)
-            import time
+            create_function(sb, "stuck", {STUCK!r}, Timeout=900)
+            sb.client("lambda").invoke(FunctionName="stuck", InvocationType="Event", Payload=b"{{}}")
+            markers = os.path.join(sb._runtime.root, "environments", "*", "stuck")
+            deadline = time.monotonic() + 30
+            while not glob.glob(markers) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.2)  # well inside the C call by now
+            stuck = open(glob.glob(markers)[0]).read()
+            print(pid, stuck, tmpdir, flush=True)
             time.sleep(60)
             """
         )
@@ -120,18 +138,28 @@ def test_worker_exits_when_its_parent_dies(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parent = subprocess.Popen([sys.executable, str(script), root], stdout=subprocess.PIPE, cwd=root)
     try:
-        pid, tmpdir = parent.stdout.readline().split()
-        worker_pid = int(pid)
-        assert psutil.pid_exists(worker_pid)
+        orphan, stuck, tmpdir = parent.stdout.readline().split()
+        workers = [int(orphan), int(stuck)]
+        assert all(psutil.pid_exists(worker) for worker in workers)
     finally:
         parent.kill()
         parent.wait()
     deadline = time.monotonic() + 5
-    while psutil.pid_exists(worker_pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not psutil.pid_exists(worker_pid) or psutil.Process(worker_pid).status() == psutil.STATUS_ZOMBIE
+    while any(_alive(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not any(_alive(worker) for worker in workers)
     runtime_root = os.path.dirname(os.path.dirname(tmpdir))
-    assert not os.path.exists(runtime_root)  # the worker removed the temp dirs its parent left behind
+    from workbook.lambda_runtime.runtime import Runtime
+
+    Runtime("http://127.0.0.1:9", "us-east-1").close()
+    assert not os.path.exists(runtime_root)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_exit_during_init_names_the_invoke(sb):

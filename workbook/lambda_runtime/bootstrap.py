@@ -10,7 +10,13 @@ This file plays the part of AWS's Python runtime interface client (``awslambdari
 
 It talks to the parent over two pipes with length-prefixed frames (see :func:`send` / :func:`receive`);
 ``print`` output and ``logging`` records go to stdout, which the parent reads and turns into the
-function's log. Only the standard library is imported here, so a cold start stays cheap.
+function's log. Every reply names the request it answers. Only the standard library is imported
+here, so a cold start stays cheap.
+
+Before any user code runs, the worker contains itself (see :mod:`containment`): it becomes
+non-dumpable, drops to its own unprivileged user when started as root, dies with its parent, adopts
+its orphans, and keeps the control pipes away from any process the handler starts. Only then does
+it receive the function's environment (credentials, variables), so no other process can read them.
 """
 
 import functools
@@ -43,6 +49,8 @@ INIT_WARNING = (
 )
 
 _request_id = ""  # the invoke being handled; read by the logging filter
+_runtime_pid = None  # this runtime's process; any other process running this code was forked by a handler
+INIT = "init"  # what the init phase's reply and log marker are named
 
 
 # --------------------------------------------------------------------------- framing
@@ -299,13 +307,85 @@ def _runtime_version():
 
 
 def to_json(result):
-    """Serialise a handler's return value the way the Python runtime does."""
-    if isinstance(result, (bytes, bytearray)):
-        return bytes(result)
+    """Serialise a handler's return value the way the Python runtime interface client does.
+
+    Returned ``bytes`` are the payload, unchanged. Anything else is encoded as the runtime's simplejson
+    encoder does it: ``bytes`` inside are decoded as UTF-8, an object with ``_asdict()`` (a named tuple)
+    becomes a JSON object, a tuple an array, a ``Decimal`` its own digits; NaN and the infinities are
+    allowed; python3.12+ runtimes keep non-ASCII characters as they are. What it cannot encode is a
+    ``Runtime.MarshalError`` with the encoder's message.
+    """
+    if isinstance(result, bytes):
+        return result
     ensure_ascii = _runtime_version() < (3, 12)  # python3.12+ runtimes keep non-ASCII characters as-is
+    quote = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    in_progress = set()  # ids of the containers being encoded: a circular reference is an error
+
+    def number(value):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(float(value))
+
+    def key(value):
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bytes):
+            return str(value, "utf-8")
+        if isinstance(value, float):
+            return number(value)
+        if value is None or isinstance(value, bool):
+            return {None: "null", True: "true", False: "false"}[value]
+        if isinstance(value, int):
+            return int.__repr__(int(value))
+        raise TypeError(f"keys must be str, int, float, bool or None, not {type(value).__name__}")
+
+    def as_dict(value):
+        method = getattr(value, "_asdict", None)
+        if callable(method):
+            try:
+                mapping = method()
+            except TypeError:
+                return None
+            if not isinstance(mapping, dict):
+                raise TypeError(f"_asdict() must return a dict, not {type(mapping).__name__}")
+            return mapping
+        return None
+
+    def encode(value):
+        if isinstance(value, str):
+            return quote(value)
+        if isinstance(value, bytes):
+            return quote(str(value, "utf-8"))
+        if value is None or value is True or value is False:
+            return {None: "null", True: "true", False: "false"}[value]
+        if isinstance(value, int):
+            return int.__repr__(int(value))
+        if isinstance(value, float):
+            return number(value)
+        if id(value) in in_progress:
+            raise ValueError("Circular reference detected")
+        in_progress.add(id(value))
+        mapping = as_dict(value)
+        if mapping is None and isinstance(value, dict):
+            mapping = value
+        if mapping is not None:
+            text = "{" + ", ".join(f"{quote(key(k))}: {encode(v)}" for k, v in mapping.items()) + "}"
+        elif isinstance(value, (list, tuple)):
+            text = "[" + ", ".join(encode(item) for item in value) + "]"
+        else:
+            import decimal
+
+            if not isinstance(value, decimal.Decimal):
+                raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+            text = "NaN" if value.is_nan() else str(value)
+        in_progress.discard(id(value))
+        return text
+
     try:
-        return json.dumps(result, default=_json_default, ensure_ascii=ensure_ascii).encode()
-    except (TypeError, ValueError) as exc:
+        return encode(result).encode()
+    except Exception as exc:  # what the runtime catches, too
         raise FaultError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
 
 
@@ -354,7 +434,8 @@ def _orphaned(parent_pid, runtime_root):
 
 
 def _die_with_parent(parent_pid, runtime_root):
-    """Exit when the process that started us is gone (never outlive the notebook kernel)."""
+    """Exit when the process that started us is gone (never outlive the notebook kernel). Where
+    Linux's parent-death signal is not available: it cannot help a worker stuck in a C call."""
 
     def watch():
         while True:
@@ -363,6 +444,53 @@ def _die_with_parent(parent_pid, runtime_root):
                 _orphaned(parent_pid, runtime_root)
 
     threading.Thread(target=watch, name="lambda-runtime-watchdog", daemon=True).start()
+
+
+def _load_containment():
+    """:mod:`containment`, which sits next to this file (``-I`` keeps its folder off ``sys.path``)."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, folder)
+    try:
+        import containment
+    finally:
+        sys.path.remove(folder)
+        sys.modules.pop("containment", None)  # a handler module may have the same name
+    return containment
+
+
+def _contain(in_fd, out_fd, parent_pid, runtime_root, user):
+    """Everything that must hold before the first line of user code (see the module docstring)."""
+    global _runtime_pid
+    containment = _load_containment()
+    containment.make_non_dumpable()  # execve made us dumpable again
+    if user:
+        uid, gid, keep_read_search = (int(part) for part in user.split(":"))
+        containment.drop_privileges(uid, gid, bool(keep_read_search))
+    if not containment.die_with_parent(parent_pid):  # after dropping privileges, which clears it
+        _die_with_parent(parent_pid, runtime_root)
+    containment.adopt_orphans()
+    for fd in (in_fd, out_fd):
+        os.set_inheritable(fd, False)  # a program the handler runs does not get them
+    _runtime_pid = os.getpid()
+    os.register_at_fork(after_in_child=functools.partial(_forget_control_pipes, in_fd, out_fd))
+
+
+def _forget_control_pipes(*fds):
+    """In a process the handler forked: only the runtime may talk to the parent."""
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _leave_forked_child():
+    """A process the handler forked returned from the handler: end it instead of answering."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(0)
 
 
 def _out_of_memory():
@@ -392,14 +520,24 @@ def invoke(handler, header, body, out_fd):
         error = error_from_exception(exc, request_id)
         payload = json.dumps(error).encode()
         sys.stdout.write(error_log_record(error) + "\n")
+    if os.getpid() != _runtime_pid:
+        _leave_forked_child()
     duration_ms = (time.perf_counter() - started) * 1000
     mark(request_id)
-    send(out_fd, {"error": error is not None, "duration_ms": duration_ms, "max_memory_mb": _memory_peak_mb()}, payload)
+    reply = {"request_id": request_id, "error": error is not None, "duration_ms": duration_ms,
+             "max_memory_mb": _memory_peak_mb()}
+    send(out_fd, reply, payload)
 
 
 def main():
     in_fd, out_fd, parent_pid, runtime_root = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    _die_with_parent(parent_pid, runtime_root)
+    _contain(in_fd, out_fd, parent_pid, runtime_root, sys.argv[5] if len(sys.argv) > 5 else "")
+    receiver = Receiver(in_fd)
+    try:
+        setup, _ = receiver.receive()
+    except EOFError:
+        return
+    os.environ.update(setup["environ"])
     layer_paths = os.environ.pop("_WORKBOOK_LAYER_PATHS", "")
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     runtime_dir = os.path.dirname(os.path.abspath(__file__))
@@ -417,12 +555,13 @@ def main():
     except Exception as exc:  # anything raised while importing the module is an init error
         error = error_from_exception(exc, "")
         sys.stdout.write(INIT_WARNING + "\n" + error_log_record(error) + "\n")
-    mark("init")
-    send(out_fd, {"error": error, "max_memory_mb": _memory_peak_mb()})
+    if os.getpid() != _runtime_pid:  # module code forked and the child got here
+        _leave_forked_child()
+    mark(INIT)
+    send(out_fd, {"request_id": INIT, "error": error, "max_memory_mb": _memory_peak_mb()})
     if error is not None:
         return
 
-    receiver = Receiver(in_fd)
     while True:
         try:
             header, body = receiver.receive()

@@ -4,6 +4,12 @@ An environment handles one invocation at a time. It starts (init phase) on its f
 ahead of time for provisioned concurrency, then serves warm invokes until it is retired or idle
 for too long. A timeout, a crash or running out of memory kills the *process* — the next invoke
 starts a fresh runtime (globals re-initialised) in the same environment, whose temp dir persists.
+
+What keeps the handler inside its environment (see :mod:`.containment`): the worker's environment
+variables travel over the control pipe once it is non-dumpable; when the runtime runs as root each
+environment has its own unprivileged user, owner of its temp dir; the memory watchdog counts the
+worker's child processes; killing an environment kills every process it started; and every reply
+must name the request it answers, or the environment is retired.
 """
 
 from __future__ import annotations
@@ -12,17 +18,18 @@ import dataclasses
 import fcntl
 import json
 import os
+import queue
 import select
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 
-from . import errors, logs
-from .bootstrap import MARKER_PREFIX, MARKER_SUFFIX, send
+from . import containment, errors, logs
+from .bootstrap import INIT, MARKER_PREFIX, MARKER_SUFFIX, send
 
 BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
 INIT_TIMEOUT_SECONDS = 10.0  # the init phase limit on AWS
@@ -31,6 +38,8 @@ MEMORY_CHECK_INTERVAL = 0.05
 READ_CHUNK = 1 << 16
 PIPE_SIZE = 1 << 18  # 256 KB: stays well inside the per-user pipe memory soft limit
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+MAX_HEADER_BYTES = 1 << 20  # a reply's JSON header is a few dozen bytes
+MAX_BODY_BYTES = 1 << 30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +59,7 @@ class FunctionSpec:
     code_dir: str
     layer_paths: tuple[str, ...]
     log_group: str
+    layer_dirs: tuple[str, ...] = ()  # where each layer was unpacked (layer_paths are inside them)
 
     @property
     def function_key(self) -> tuple[str, str, str]:
@@ -82,6 +92,57 @@ class _Died(Exception):
 
 class _TimedOut(Exception):
     pass
+
+
+class _ProtocolError(Exception):
+    """The worker said something the runtime never says: a malformed frame, a reply out of turn."""
+
+
+class NoCapacity(Exception):
+    """The machine has no room for another worker right now (file descriptors, processes, memory)."""
+
+
+class _Spawner:
+    """Starts every worker from one thread that lives as long as the process.
+
+    A worker asks to be killed when its parent goes (``PR_SET_PDEATHSIG``), and for Linux the parent
+    is the *thread* that forked it: started from a web server's request thread, a worker would die
+    when that request ends.
+    """
+
+    def __init__(self):
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def popen(self, args: list[str], **kwargs) -> subprocess.Popen:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():  # first use, or after a fork
+                self._requests = queue.SimpleQueue()
+                self._thread = threading.Thread(target=self._serve, args=(self._requests,),
+                                                name="lambda-worker-spawner", daemon=True)
+                self._thread.start()
+            requests = self._requests
+        done = threading.Event()
+        result: list = []
+        requests.put((args, kwargs, result, done))
+        done.wait()
+        if isinstance(result[0], BaseException):
+            raise result[0]
+        return result[0]
+
+    @staticmethod
+    def _serve(requests: queue.SimpleQueue) -> None:
+        while True:
+            args, kwargs, result, done = requests.get()
+            try:
+                result.append(subprocess.Popen(args, **kwargs))
+            except BaseException as exc:  # handed to the thread that asked
+                result.append(exc)
+            done.set()
+
+
+_spawner = _Spawner()
 
 
 class LogCollector:
@@ -214,14 +275,23 @@ class Environment:
         endpoint_url: str,
         credentials: Callable[[FunctionSpec], dict[str, str]],
         provisioned_for: str | None = None,
+        users: containment.WorkerUsers | None = None,
+        prepare: Callable[[FunctionSpec], None] | None = None,
     ):
         self.spec = spec
         self.endpoint_url = endpoint_url
         self._credentials = credentials
+        self._prepare = prepare  # runs before each worker starts (checks the code is intact)
         self.provisioned_for = provisioned_for
         self.init_type = "provisioned-concurrency" if provisioned_for else "on-demand"
-        self.runtime_root = os.path.dirname(root)  # removed by a worker whose parent died
+        self.runtime_root = os.path.dirname(root)  # removed by a worker whose parent died (macOS)
         self.tmpdir = tempfile.mkdtemp(prefix="env-", dir=root)
+        # Running as root: this environment's own user, who alone may use its temp dir.
+        self._users = users
+        self.uid = users.allocate() if users is not None else None
+        self._keep_read_search = users is not None and users.keep_read_search
+        if self.uid is not None:
+            os.chown(self.tmpdir, self.uid, self.uid)
         self.log_stream = logs.log_stream_name(spec.version)
         self.cloudwatch = logs.CloudWatchWriter(spec.account_id, spec.region, spec.log_group, self.log_stream)
         self.process: subprocess.Popen | None = None
@@ -233,20 +303,26 @@ class Environment:
         self._reader = None
         self._to_worker = self._from_worker = -1
         self._collector: LogCollector | None = None
-        self._psutil = None
+        self._remembered: dict[int, int] = {}  # descendants seen by the watchdog: {pid: start time}
         self._memory_peak_mb = 0  # over MemorySize: what the watchdog saw before killing
         self._known_peak_mb = 0  # the runtime process' peak RSS as last reported or observed
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _worker_environ(self) -> dict[str, str]:
-        spec = self.spec
-        variables = {
+    @staticmethod
+    def _startup_environ() -> dict[str, str]:
+        """What the worker's interpreter starts with: nothing secret (``/proc/<pid>/environ`` shows it)."""
+        return {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "LANG": "en_US.UTF-8",
             "LC_CTYPE": "C.UTF-8",
             "TZ": ":UTC",
         }
+
+    def _worker_environ(self) -> dict[str, str]:
+        """The function's environment, sent over the control pipe once the worker is non-dumpable."""
+        spec = self.spec
+        variables = self._startup_environ()
         variables.update(dict(spec.variables))
         variables.update(self._credentials(spec))
         variables.update(
@@ -282,55 +358,84 @@ class Environment:
         a runtime that exits during init is reported with it, as the platform does.
         """
         environ = self._worker_environ()  # may raise (the execution role cannot be assumed)
+        if self._prepare is not None:
+            self._prepare(self.spec)
         self._collector_rest()  # whatever an earlier runtime process of this environment left
         self._known_peak_mb = 0
-        self.cloudwatch.write([logs.init_start_line(self.spec.runtime, self.spec.region)])
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        log_r, log_w = os.pipe()
+        self._remembered.clear()
         started = time.perf_counter()
+        self._spawn()
+        self.cloudwatch.write([logs.init_start_line(self.spec.runtime, self.spec.region)])
+        deadline = time.monotonic() + INIT_TIMEOUT_SECONDS
         try:
-            self.process = subprocess.Popen(
+            send(self._to_worker, {"environ": environ})  # read first thing, so this never blocks for long
+            header, _ = self._reader.message(deadline, self._check_memory)
+            if header.get("request_id") != INIT:
+                raise _ProtocolError(f"a reply to {_shown(header.get('request_id'))} came for the init phase")
+            init_error = header["error"]
+            if init_error is not None and not isinstance(init_error.get("errorType"), str):
+                raise _ProtocolError("a malformed init error")
+            self._known_peak_mb = int(header["max_memory_mb"])
+        except (_ProtocolError, AttributeError, KeyError, TypeError, ValueError) as exc:
+            self.retired = True
+            returncode = self.kill()
+            note = _protocol_note(exc, "init reply")
+            error = errors.exit_error(request_id, returncode)
+            return (time.perf_counter() - started) * 1000, error, self._collector_rest() + note
+        except _TimedOut:
+            self.kill()
+            error = {"errorType": "Runtime.Unknown", "errorMessage": "Init phase timed out"}
+            return INIT_TIMEOUT_SECONDS * 1000, error, self._collector_rest()
+        except (_Died, OSError):
+            returncode = self.kill()
+            error = errors.exit_error(request_id, returncode)
+            return (time.perf_counter() - started) * 1000, error, self._collector_rest()
+        init_ms = (time.perf_counter() - started) * 1000
+        output = self._collector.segment(INIT, timeout=2.0)
+        if init_error is not None or self._known_peak_mb > self.spec.memory_size:
+            returncode = self.kill()
+            status = -signal.SIGKILL if returncode == 0 else returncode
+            error = init_error or errors.exit_error(request_id, status)
+            return init_ms, error, output
+        self.initialised = True
+        self.cloudwatch.write(logs.split_output(output))
+        return init_ms, None, output
+
+    def _spawn(self) -> None:
+        """Start the worker process. Raises :class:`NoCapacity` when the machine is out of file
+        descriptors or processes, with every pipe closed again."""
+        if not containment.room_for_descriptors(8):  # three pipes, and two more while starting
+            raise NoCapacity("too many open files")
+        fds: list[int] = []
+        try:
+            for _ in range(3):
+                fds += os.pipe()
+            to_worker_r, to_worker_w, from_worker_r, from_worker_w, log_r, log_w = fds
+            user = "" if self.uid is None else f"{self.uid}:{self.uid}:{int(self._keep_read_search)}"
+            self.process = _spawner.popen(
                 [
                     sys.executable, "-u", "-I", BOOTSTRAP,
-                    str(to_worker_r), str(from_worker_w), str(os.getpid()), self.runtime_root,
+                    str(to_worker_r), str(from_worker_w), str(os.getpid()), self.runtime_root, user,
                 ],
                 pass_fds=(to_worker_r, from_worker_w),
                 stdin=subprocess.DEVNULL,
                 stdout=log_w,
                 stderr=log_w,
                 cwd=self.spec.code_dir,
-                env=environ,
+                env=self._startup_environ(),
                 start_new_session=True,  # its own process group: Ctrl-C in a terminal doesn't reach it
             )
-        finally:
-            for fd in (to_worker_r, from_worker_w, log_w):
+        except OSError as exc:
+            for fd in fds:
                 os.close(fd)
+            if exc.errno in containment.RESOURCE_ERRNOS:
+                raise NoCapacity(str(exc)) from None
+            raise
+        for fd in (to_worker_r, from_worker_w, log_w):
+            os.close(fd)
         self._to_worker, self._from_worker = to_worker_w, from_worker_r
         self._collector = LogCollector(log_r)
         self._reader = _FrameReader(from_worker_r, self._collector)
-        deadline = time.monotonic() + INIT_TIMEOUT_SECONDS
-        try:
-            header, _ = self._reader.message(deadline, self._check_memory)
-        except _TimedOut:
-            self.kill()
-            error = {"errorType": "Runtime.Unknown", "errorMessage": "Init phase timed out"}
-            return INIT_TIMEOUT_SECONDS * 1000, error, self._collector_rest()
-        except _Died:
-            returncode = self.kill()
-            error = errors.exit_error(request_id, returncode)
-            return (time.perf_counter() - started) * 1000, error, self._collector_rest()
-        init_ms = (time.perf_counter() - started) * 1000
-        output = self._collector.segment("init", timeout=2.0)
-        self._known_peak_mb = header["max_memory_mb"]
-        if header["error"] is not None or header["max_memory_mb"] > self.spec.memory_size:
-            returncode = self.kill()
-            status = -signal.SIGKILL if returncode == 0 else returncode
-            error = header["error"] or errors.exit_error(request_id, status)
-            return init_ms, error, output
-        self.initialised = True
-        self.cloudwatch.write(logs.split_output(output))
-        return init_ms, None, output
 
     def prewarm(self) -> bool:
         """Initialise ahead of the first invoke (provisioned concurrency). True when ready."""
@@ -340,13 +445,14 @@ class Environment:
         return error is None
 
     def terminate(self) -> None:
-        """Kill the process group from another thread; the invoking thread does the cleanup."""
+        """Kill the worker from another thread; the invoking thread does the cleanup (:meth:`kill`)."""
         process = self.process
         if process is not None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def kill(self) -> int | None:
         """Stop the runtime process (the environment and its temp dir stay). Returns its exit status."""
@@ -355,10 +461,8 @@ class Environment:
         if process is None:
             return None
         returncode = process.poll()
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        containment.kill_all(process.pid, self.uid, self._remembered)  # and every process it started
+        self._remembered.clear()
         process.wait()
         for fd in (self._to_worker, self._from_worker):
             try:
@@ -381,21 +485,27 @@ class Environment:
         self.closed = True
         self.kill()
         self._collector_rest()
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        containment.remove_tree(self.tmpdir)
+        users, self._users = self._users, None
+        if users is not None:  # once: the id may be another environment's by a second close()
+            users.release(self.uid)
 
     # ------------------------------------------------------------------ invoke
 
     def _check_memory(self) -> None:
+        """The watchdog (only while waiting for the worker): the worker's resident memory plus its
+        descendants' private memory, against MemorySize."""
         if self.process is None:
             return
-        try:
-            if self._psutil is None or self._psutil.pid != self.process.pid:
-                import psutil
-
-                self._psutil = psutil.Process(self.process.pid)
-            rss = self._psutil.memory_info().rss
-        except Exception:
+        pid = self.process.pid
+        below = containment.descendants(pid, max_age=MEMORY_CHECK_INTERVAL)
+        rss = containment.memory_bytes(pid, below)
+        if rss is None:
             return
+        if self.uid is None:  # kill_all finds them by user otherwise
+            for child in below:
+                if child not in self._remembered:
+                    self._remembered[child] = containment.start_time(child)
         rss_mb = -(-rss // (1024 * 1024))
         self._known_peak_mb = max(self._known_peak_mb, rss_mb)
         if rss > self.spec.memory_size * 1024 * 1024:
@@ -448,6 +558,16 @@ class Environment:
         try:
             send(self._to_worker, header, payload)
             result, body = self._reader.message(deadline, self._check_memory)
+            if result.get("request_id") != request_id:
+                raise _ProtocolError(f"a reply to {_shown(result.get('request_id'))} came for {request_id!r}")
+            duration_ms, max_memory_mb = float(result["duration_ms"]), int(result["max_memory_mb"])
+            failed = result["error"]
+        except (_ProtocolError, KeyError, TypeError, ValueError) as exc:
+            self.retired = True
+            returncode = self.kill()
+            outcome = self._exited(outcome, returncode, started)
+            outcome.output += _protocol_note(exc, "reply")
+            return outcome
         except _TimedOut:
             outcome.max_memory_mb = self._peak_before_kill()
             self.kill()
@@ -462,15 +582,20 @@ class Environment:
                 returncode = -signal.SIGKILL
             return self._exited(outcome, returncode, started)
 
+        if self._reader.pending:  # more than one reply: something else wrote to the control pipe
+            self.retired = True
         outcome.output = self._collector.segment(request_id, timeout=2.0)
-        outcome.duration_ms = result["duration_ms"]
-        outcome.max_memory_mb = self._known_peak_mb = result["max_memory_mb"]
+        outcome.duration_ms = duration_ms
+        outcome.max_memory_mb = self._known_peak_mb = max_memory_mb
         if outcome.max_memory_mb > spec.memory_size:  # peaked above MemorySize between two checks
             self.kill()
             return self._exited(outcome, -signal.SIGKILL, started, keep_output=True)
         outcome.payload = body
-        if result["error"]:
-            outcome.error_type = json.loads(body).get("errorType") or "Unhandled"
+        if failed:
+            try:
+                outcome.error_type = json.loads(body).get("errorType") or "Unhandled"
+            except (ValueError, AttributeError):  # a handler that wrote its own "error" reply
+                outcome.error_type = "Unhandled"
         elif len(body) > errors.MAX_RESPONSE_BYTES:
             outcome.payload = json.dumps(errors.response_too_large_error()).encode()
             outcome.error_type = "Function.ResponseSizeTooLarge"
@@ -486,6 +611,16 @@ class Environment:
         # a process that died can't report its peak: at least what it last reported or was seen using
         outcome.max_memory_mb = max(outcome.max_memory_mb, self._memory_peak_mb, self._known_peak_mb)
         return outcome
+
+
+def _protocol_note(exc: Exception, what: str) -> bytes:
+    """The log line that says why an environment was retired."""
+    reason = exc if isinstance(exc, _ProtocolError) else f"a malformed {what} ({exc!r})"
+    return f"[workbook] the runtime broke the protocol ({reason}): this environment was retired\n".encode()
+
+
+def _shown(request_id) -> str:
+    return repr(str(request_id)[:64])
 
 
 class _FrameReader:
@@ -531,8 +666,23 @@ class _FrameReader:
         del self._buffer[:size]
         return data
 
+    @property
+    def pending(self) -> bool:
+        """Bytes received beyond the last message (the worker never sends two in a row)."""
+        return bool(self._buffer)
+
     def message(self, deadline: float, tick: Callable[[], None]) -> tuple[dict, bytes]:
+        """The next message: ``(header, body)``. Raises :class:`_ProtocolError` for a malformed one."""
         size = int.from_bytes(self._take(4, deadline, tick), "big")
-        header = json.loads(self._take(size, deadline, tick))
+        if size > MAX_HEADER_BYTES:
+            raise _ProtocolError(f"a {size}-byte header")
+        try:
+            header = json.loads(self._take(size, deadline, tick))
+        except ValueError:
+            raise _ProtocolError("a header that is not JSON") from None
+        if not isinstance(header, dict):
+            raise _ProtocolError("a header that is not a JSON object")
         size = int.from_bytes(self._take(4, deadline, tick), "big")
+        if size > MAX_BODY_BYTES:
+            raise _ProtocolError(f"a {size}-byte body")
         return header, self._take(size, deadline, tick)

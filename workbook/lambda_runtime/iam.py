@@ -5,9 +5,10 @@ handler; every AWS call the handler makes is then allowed or denied by the role'
 This module does the same against the local account:
 
 * :func:`execution_role_credentials` assumes the role in moto's STS (no HTTP round trip);
-* :func:`install_role_enforcement` makes moto check requests signed with those credentials against
-  the role's policies, while every other request (the notebook's own calls) stays unrestricted,
-  and makes CreateFunction/UpdateFunctionConfiguration reject roles Lambda cannot assume.
+* :func:`install_role_enforcement` makes moto check requests signed with those credentials (or URLs
+  presigned with them) against the role's policies, and ``sts:AssumeRole`` against the target role's
+  trust policy, while every other request (the notebook's own calls) stays unrestricted; it also makes
+  CreateFunction/UpdateFunctionConfiguration reject roles Lambda cannot assume.
 
 Example::
 
@@ -100,8 +101,7 @@ def check_role_assumable(account_id: str, region: str, role_arn: str) -> None:
 def trust_policy_allows_lambda(document) -> bool:
     """Whether a trust policy lets the Lambda service call sts:AssumeRole (Conditions are not evaluated)."""
     try:
-        policy = json.loads(unquote(document)) if isinstance(document, str) else document
-        statements = _as_list(policy["Statement"])
+        statements = _as_list(_parse_policy(document)["Statement"])
     except (ValueError, KeyError, TypeError):
         return False
     allowed = False
@@ -298,6 +298,8 @@ def is_role_request(headers) -> bool:
 def install_role_enforcement() -> None:
     """Enforce execution-role policies on requests signed with assumed-role credentials (idempotent).
 
+    Covers presigned URLs too; ``sts:AssumeRole`` also needs the target role's trust policy to let the
+    session in, and GetSessionToken/GetFederationToken are refused to sessions, as on AWS.
     Also makes CreateFunction and UpdateFunctionConfiguration reject a role Lambda cannot assume.
     Requests signed with long-term keys (the notebook's fake AKIA… keys) are not restricted.
     """
@@ -317,9 +319,12 @@ def _patch_authorization() -> None:
 
     @functools.wraps(original)
     def authenticate_and_authorize(self, iam_request_cls, resource="*"):
-        if not is_role_request(self.headers):
-            return original(self, iam_request_cls, resource)
-        _authorize_role_request(self, iam_request_cls, resource)
+        if is_role_request(self.headers):
+            _authorize_role_request(self, iam_request_cls, resource)
+        elif (session := _presigned_session(self)) is not None:
+            _authorize_presigned_role_request(self, session, resource)
+        else:
+            original(self, iam_request_cls, resource)
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize
 
@@ -344,15 +349,171 @@ def _authorize_role_request(response, iam_request_cls, moto_resource: str) -> No
         action=response._get_action(),
     )
     iam_request.check_signature()
-    action = iam_request._action
+    _authorize_session(response, iam_request._access_key, iam_request._action, moto_resource)
+
+
+def _presigned_session(response) -> tuple[str, str, str, str] | None:
+    """(key id, region, service, session token) of a URL presigned with role-session credentials, or None."""
+    if "Authorization" in response.headers:
+        return None
+    scope = (_query_param(response, "X-Amz-Credential") or "").split("/")
+    if len(scope) == 5:
+        key_id, region, service = scope[0], scope[2], scope[3]
+    else:  # SigV2 query authentication, which only S3 still takes
+        key_id, region, service = _query_param(response, "AWSAccessKeyId") or "", response.region, "s3"
+    if not key_id.startswith("ASIA"):
+        return None
+    token = _query_param(response, "X-Amz-Security-Token") or _query_param(response, "x-amz-security-token")
+    return key_id, region, service, token or ""
+
+
+def _authorize_presigned_role_request(response, session: tuple, moto_resource: str) -> None:
+    """A presigned URL acts as the session that signed it (the loopback server checked its key and token)."""
+    from moto.core.exceptions import InvalidClientTokenIdError
+    from moto.iam.access_control import CreateAccessKeyFailure, create_access_key
+    from moto.utilities.utils import get_partition
+
+    key_id, region, service, token = session
+    try:
+        access_key = create_access_key(account_id=response.current_account, partition=get_partition(region),
+                                       access_key_id=key_id, headers={"X-Amz-Security-Token": token})
+    except CreateAccessKeyFailure:
+        raise InvalidClientTokenIdError() from None
+    action = response._get_action()
+    action = action[0] if isinstance(action, list) else action
+    _authorize_session(response, access_key, f"{service}:{action}", moto_resource)
+
+
+def _authorize_session(response, access_key, action: str, moto_resource: str) -> None:
+    """Allow the request, or raise AWS's error, for a role session ``access_key`` asking for ``action``."""
     if action == "sts:GetCallerIdentity":  # always allowed on AWS, whatever the policies say
         return
+    if action in ("sts:GetSessionToken", "sts:GetFederationToken"):
+        raise _session_credentials_error()(action.split(":", 1)[1])
     resource = request_resource(response, moto_resource)
-    decision = evaluate(role_policy_documents(iam_request._access_key), action, resource)
-    if decision != "allow":
-        raise access_denied_error(
-            response, iam_request._access_key.arn, action, resource, explicit=decision == "deny"
-        )
+    decision = evaluate(role_policy_documents(access_key), action, resource)
+    if action.lower() == "sts:assumerole" and resource:
+        _authorize_assume_role(access_key, decision, resource)
+    elif decision != "allow":
+        raise access_denied_error(response, access_key.arn, action, resource, explicit=decision == "deny")
+
+
+# ---------------------------------------------------------------- sts:AssumeRole from a role session
+
+
+def _authorize_assume_role(access_key, identity_decision: str, target_arn: str) -> None:
+    """AWS's rule: the target role's trust policy must let the caller in. A trust policy naming the
+    caller's role (or session) suffices within the account; one naming the account (``…:root``) also
+    needs an identity policy allowing sts:AssumeRole; an explicit Deny in either refuses."""
+    from moto.core.exceptions import AccessDeniedError
+
+    caller_account = access_key.account_id
+    target_account = _account_of(target_arn)
+    trust = "none"
+    role = _find_role(target_account, access_key.partition, target_arn)
+    if role is not None:
+        trust = trust_decision(role.assume_role_policy_document, caller_account, _principal_arns(access_key))
+    if identity_decision == "deny" or trust in ("deny", "none"):
+        allowed = False
+    elif trust == "allow" and target_account == caller_account:
+        allowed = True
+    else:  # the account is trusted, or the role is in another account: the caller's policies decide
+        allowed = identity_decision == "allow"
+    if not allowed:
+        raise AccessDeniedError(user_arn=access_key.arn, action=f"sts:AssumeRole on resource: {target_arn}")
+
+
+def trust_decision(document, account_id: str, principal_arns: set[str]) -> str:
+    """How a role's trust policy answers sts:AssumeRole by an IAM principal of ``account_id``.
+
+    ``"deny"`` (a Deny statement matches), ``"allow"`` (an Allow names one of ``principal_arns`` or
+    ``*``), ``"account"`` (an Allow names only the account: its policies decide) or ``"none"``.
+    Conditions are not evaluated.
+
+    Example::
+
+        trust_decision(doc, "123456789012", {"arn:aws:iam::123456789012:role/caller"})   # -> "allow"
+    """
+    try:
+        statements = _as_list(_parse_policy(document)["Statement"])
+    except (ValueError, KeyError, TypeError):
+        return "none"
+    decision = "none"
+    for statement in statements:
+        if not isinstance(statement, dict) or not _statement_applies(statement, "sts:AssumeRole", None):
+            continue
+        if "NotPrincipal" in statement:
+            excluded = _principal_match(statement["NotPrincipal"], account_id, principal_arns)
+            match = None if excluded else "allow"
+        else:
+            match = _principal_match(statement.get("Principal"), account_id, principal_arns)
+        if match is None:
+            continue
+        if statement.get("Effect") == "Deny":
+            return "deny"
+        if statement.get("Effect") == "Allow" and decision != "allow":
+            decision = match
+    return decision
+
+
+def _principal_match(principal, account_id: str, principal_arns: set[str]) -> str | None:
+    """``"allow"`` when ``principal`` names the caller (or everyone), ``"account"`` for its account."""
+    if principal == "*":
+        return "allow"
+    if not isinstance(principal, dict):
+        return None
+    match = None
+    for value in _as_list(principal.get("AWS", [])):
+        if not isinstance(value, str):
+            continue
+        if value == "*" or value in principal_arns:
+            return "allow"
+        if value == account_id or re.fullmatch(rf"arn:aws[\w-]*:iam::{account_id}:root", value):
+            match = "account"
+    return match
+
+
+def _principal_arns(access_key) -> set[str]:
+    """The ARNs a trust policy may name for a role session: the session's and its role's."""
+    name, partition, account = access_key._owner_role_name, access_key.partition, access_key.account_id
+    role = _find_role(account, partition, f"arn:{partition}:iam::{account}:role/{name}", by_name=name)
+    role_arn = role.arn if role is not None else f"arn:{partition}:iam::{account}:role/{name}"
+    return {access_key.arn, role_arn}
+
+
+def _find_role(account_id: str | None, partition: str, role_arn: str, by_name: str | None = None):
+    from moto.iam.models import iam_backends
+
+    if not account_id:
+        return None
+    backend = iam_backends[account_id][partition]
+    try:
+        return backend.get_role(by_name) if by_name else backend.get_role_by_arn(role_arn)
+    except Exception:  # no such role
+        return None
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[2] == "iam" else None
+
+
+def _parse_policy(document):
+    return json.loads(unquote(document)) if isinstance(document, str) else document
+
+
+@functools.cache
+def _session_credentials_error():
+    from moto.core.exceptions import AccessDeniedError
+
+    class SessionCredentialsDenied(AccessDeniedError):
+        """AWS's refusal of GetSessionToken/GetFederationToken signed with role-session credentials."""
+
+        def __init__(self, operation: str):
+            message = f"Cannot call {operation} with session credentials"
+            super(AccessDeniedError, self).__init__("AccessDenied", message)
+
+    return SessionCredentialsDenied
 
 
 def _has_body(response) -> bool:

@@ -132,8 +132,8 @@ def handle(runtime: Runtime, response) -> tuple[int, dict, bytes | str]:
         outcome = runtime.execute(
             fn, body, invoked_arn, qualifier, client_context, request_id
         )
-    except Throttled:
-        raise errors.TooManyRequests() from None
+    except Throttled as throttled:
+        raise errors.TooManyRequests(throttled.reason) from None
     except RoleCannotBeAssumed:
         raise errors.RoleNotAssumable() from None
     headers = {

@@ -22,12 +22,17 @@ from .environment import Environment, FunctionSpec
 FunctionKey = tuple[str, str, str]  # (account_id, region, function_name)
 
 
-class Throttled(Exception):
-    """No environment may be used right now (reserved concurrency reached)."""
+RESERVED_REACHED = "ReservedFunctionConcurrentInvocationLimitExceeded"
 
-    def __init__(self, reserved: int):
-        super().__init__(f"reserved concurrency {reserved} reached")
+
+class Throttled(Exception):
+    """No environment may be used right now: reserved concurrency reached, or (``reserved`` None)
+    the machine has no room for another worker. ``reason`` is the 429's ``Reason``."""
+
+    def __init__(self, reserved: int | None, reason: str = RESERVED_REACHED):
+        super().__init__(f"reserved concurrency {reserved} reached" if reserved is not None else "no room")
         self.reserved = reserved
+        self.reason = reason
 
 
 class Pool:
@@ -102,7 +107,10 @@ class Pool:
             threading.Thread(target=self._prewarm, args=(env,), name="lambda-provision", daemon=True).start()
 
     def _prewarm(self, env: Environment) -> None:
-        env.prewarm()
+        try:
+            env.prewarm()
+        except Exception:  # its code was deleted by a reset meanwhile, no room for a worker, …
+            env.retired = True
         key = env.spec.function_key
         with self._lock:
             if not env.retired:

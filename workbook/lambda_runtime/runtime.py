@@ -2,23 +2,28 @@
 
 :func:`workbook.lambda_runtime.install` returns a :class:`Runtime`. The moto patches in
 :mod:`.moto_patch` send every Lambda invoke to the active runtime's :meth:`Runtime.execute`.
+
+Starting a runtime makes this process non-dumpable (handlers cannot read its environment, which may
+hold your real AWS keys, from ``/proc``) and raises its limit on open files (see :mod:`.containment`).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
+import time
 import uuid
 
-from . import iam, logs, metrics, moto_patch
+from . import containment, iam, logs, metrics, moto_patch
 from .code import CodeCache
 from .dispatcher import AsyncInvocation, Dispatcher
-from .environment import Environment, FunctionSpec, Outcome
+from .environment import Environment, FunctionSpec, NoCapacity, Outcome
 from .iam import RoleCannotBeAssumed
 from .pool import Pool, Throttled
 
 DEFAULT_IDLE_TIMEOUT = float(os.environ.get("WORKBOOK_LAMBDA_IDLE_TIMEOUT", "600"))
+# The 429 reason when the machine has no room for another worker: this account's concurrency is full.
+MACHINE_FULL = "ConcurrentInvocationLimitExceeded"
 
 
 class Runtime:
@@ -27,24 +32,44 @@ class Runtime:
     def __init__(self, endpoint_url: str, region: str, idle_timeout: float = DEFAULT_IDLE_TIMEOUT):
         self.endpoint_url = endpoint_url
         self.region = region
+        containment.make_non_dumpable()
+        containment.raise_open_file_limit()
+        self.worker_users, self.isolation = containment.worker_users()  # isolation: who workers run as, why
         self.root = _new_root()
         self._env_root = os.path.join(self.root, "environments")
         os.makedirs(self._env_root)
-        self.code = CodeCache(self.root)
+        if self.worker_users is not None:  # workers of other users reach their own folders only
+            for folder in (self.root, self._env_root):
+                os.chmod(folder, 0o711)
+        self.code = CodeCache(self.root, workers_own_files=self.worker_users is None)
         self.pool = Pool(self._new_environment, idle_timeout)
         self.dispatcher = Dispatcher(self._run_async)
+        # Background services started with the runtime (event source pollers …): each has
+        # reset(), settle(timeout) -> bool and close(); see workbook.event_sources.attach.
+        self.services: list = []
         self.closed = False
 
     # ------------------------------------------------------------------ handle API (used by the sandbox)
 
     def reset(self) -> None:
-        """Kill every execution environment and forget queued events."""
+        """Kill every execution environment, forget queued events and delete the unpacked code."""
         self.dispatcher.reset()
+        for service in self.services:
+            service.reset()
         self.pool.clear()
+        self.code.clear()
 
     def settle(self, timeout: float = 30) -> bool:
-        """Wait until no asynchronous invoke is queued or running."""
-        return self.dispatcher.settle(timeout)
+        """Wait until no asynchronous invoke is queued or running and every service is idle."""
+        deadline = time.monotonic() + timeout
+        while True:  # until one pass finds everything idle: a service's batch may queue async invokes
+            if not self.dispatcher.settle(max(0.0, deadline - time.monotonic())):
+                return False
+            if all([service.settle(max(0.0, deadline - time.monotonic())) for service in self.services]):
+                if not self.dispatcher.pending():
+                    return True
+            if time.monotonic() >= deadline:
+                return False
 
     def close(self) -> None:
         """Stop everything, stop receiving invokes, and delete every temp dir."""
@@ -52,16 +77,20 @@ class Runtime:
             return
         self.closed = True
         moto_patch.deactivate(self)
+        for service in self.services:
+            service.close()
         self.dispatcher.close()
         self.pool.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        containment.remove_tree(self.root)
 
     # ------------------------------------------------------------------ environments
 
     def spec_for(self, fn) -> FunctionSpec:
         """A snapshot of a moto ``LambdaFunction`` (one version), with its code unpacked."""
-        code_dir = self.code.unpack("code", fn.code_sha_256, getattr(fn, "code_bytes", b""))
+        owner = (fn.account_id, fn.region, fn.function_name)
+        code_dir = self.code.unpack("code", owner, fn.code_sha_256, getattr(fn, "code_bytes", b""))
         layer_paths: list[str] = []
+        layer_dirs: list[str] = []
         if fn.layers:
             from moto.awslambda.models import lambda_backends
 
@@ -69,8 +98,9 @@ class Runtime:
             for layer in fn.layers:
                 version = backend.layers_versions_by_arn(layer["Arn"])
                 if version is not None:
-                    layer_dir = self.code.unpack("layers", version.code_sha_256, version.code_bytes)
+                    layer_dir = self.code.unpack("layers", owner, version.code_sha_256, version.code_bytes)
                     layer_paths += self.code.layer_paths(layer_dir)
+                    layer_dirs.append(layer_dir)
         return FunctionSpec(
             account_id=fn.account_id,
             region=fn.region,
@@ -85,10 +115,15 @@ class Runtime:
             code_dir=code_dir,
             layer_paths=tuple(layer_paths),
             log_group=fn.logs_group_name,
+            layer_dirs=tuple(layer_dirs),
         )
 
     def _new_environment(self, spec: FunctionSpec, provisioned_for: str | None) -> Environment:
-        return Environment(spec, self._env_root, self.endpoint_url, self._credentials, provisioned_for)
+        return Environment(spec, self._env_root, self.endpoint_url, self._credentials, provisioned_for,
+                           users=self.worker_users, prepare=self._verify_code)
+
+    def _verify_code(self, spec: FunctionSpec) -> None:
+        self.code.verify((spec.code_dir, *spec.layer_dirs))
 
     @staticmethod
     def _credentials(spec: FunctionSpec) -> dict[str, str]:
@@ -107,7 +142,12 @@ class Runtime:
     ) -> Outcome:
         """Run ``fn`` once, synchronously. Raises :class:`Throttled` or :class:`RoleCannotBeAssumed`."""
         request_id = request_id or str(uuid.uuid4())
-        spec = self.spec_for(fn)
+        try:
+            spec = self.spec_for(fn)
+        except OSError as exc:
+            if exc.errno in containment.RESOURCE_ERRNOS:  # no file descriptor left to unpack the code
+                raise Throttled(None, MACHINE_FULL) from None
+            raise
         resource = f"{spec.function_name}:{qualifier}" if qualifier else spec.function_name
         try:
             env = self.pool.acquire(spec, _reserved_concurrency(fn), qualifier)
@@ -119,6 +159,12 @@ class Runtime:
         except RoleCannotBeAssumed:
             env.retired = True
             raise
+        except (NoCapacity, OSError) as exc:
+            if not isinstance(exc, NoCapacity) and exc.errno not in containment.RESOURCE_ERRNOS:
+                raise
+            env.retired = True
+            self._publish(spec, resource, spec.version, throttled=True)
+            raise Throttled(None, MACHINE_FULL) from None
         finally:
             concurrent = self.pool.busy_count(spec.function_key)
             self.pool.release(env)
@@ -196,7 +242,7 @@ def _new_root() -> str:
     for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{_ROOT_PREFIX}*-*")):
         owner = os.path.basename(path)[len(_ROOT_PREFIX) :].split("-", 1)[0]
         if owner.isdigit() and not psutil.pid_exists(int(owner)):
-            shutil.rmtree(path, ignore_errors=True)
+            containment.remove_tree(path)
     return tempfile.mkdtemp(prefix=f"{_ROOT_PREFIX}{os.getpid()}-")
 
 

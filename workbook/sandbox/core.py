@@ -7,6 +7,8 @@ import threading
 
 import boto3
 
+from workbook.errors import WorkbookError
+
 from . import banner, managed_policies
 from .isolation import ACCOUNT_ID, IsolatedEnvironment
 from .server import LoopbackMotoServer
@@ -17,12 +19,8 @@ _lock = threading.RLock()
 _current: Sandbox | None = None
 
 
-class SandboxError(RuntimeError):
+class SandboxError(WorkbookError, RuntimeError):
     """The sandbox could not do what was asked. The message says what to try."""
-
-    def _render_traceback_(self):
-        # IPython calls this instead of printing the whole stack: the learner sees the advice only.
-        return [f"SandboxError: {self}"]
 
 
 class Sandbox:
@@ -104,6 +102,16 @@ class Sandbox:
         if self._runtime is None:
             return True
         return self._runtime.settle(timeout)
+
+    @property
+    def internal_token(self) -> str | None:
+        """The secret that opens moto's ``/moto-api/*`` on this sandbox's server (None when attached).
+
+        Send it as the ``X-Workbook-Sandbox-Token`` header; any other request there is refused. Give it
+        only to a process you trust with the whole account (a grader's notebook kernel).
+        """
+        server = getattr(self, "_server", None)
+        return server.internal_token if server is not None else None
 
     def stop(self) -> None:
         """Stop the server and the runtime, and put the process environment back as it was."""
