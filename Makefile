@@ -4,31 +4,53 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 LAB_ARGS ?=
+LAB_ROOT ?= .
 PYTEST_ARGS ?=
+E2E_ARGS ?=
 NOTEBOOK_DIRS := notebooks labs solutions
+# The browser test's own environment (Playwright), apart from the learners' .venv.
+E2E_VENV  := .venv-e2e
+E2E_STAMP := $(E2E_VENV)/.requirements-installed
 
-.PHONY: lab test check labs bench clean distclean venv
+.PHONY: lab test e2e check labs bench clean distclean venv
 
 venv: $(STAMP)
 
+# PYTHONWARNINGS: pip shows setuptools' note on the editable install of the workbook itself as a warning box.
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	PYTHONWARNINGS="ignore:Editable installation" \
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
 # Jupyter refuses to start as root unless told to; containers and CI machines often run as root.
 ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+# Rooted at the repository (LAB_ROOT), so labs/ and solutions/ are in the file browser; the URL printed and opened
+# is the welcome notebook's; kernels talk to the server over local sockets (ipc), not TCP, which also spares
+# learners ipykernel's warning about unencrypted TCP.
+LAB_SETTINGS := --ServerApp.root_dir=$(LAB_ROOT) --LabApp.default_url=/lab/tree/notebooks/00-welcome.ipynb \
+	--KernelManager.transport=ipc
 
 ## lab: start JupyterLab on the welcome notebook (LAB_ARGS=--no-browser for a headless server)
-# root_dir=. keeps labs/ and solutions/ in the file browser (given a file, Jupyter roots at its folder).
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00-welcome.ipynb --ServerApp.root_dir=. $(ROOT_ARGS) $(LAB_ARGS)
+	$(BIN)/jupyter lab $(LAB_SETTINGS) $(ROOT_ARGS) $(LAB_ARGS)
 
 ## test: unit, functional and notebook tests, in parallel
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadscope --nbval-lax --nbval-current-env $(PYTEST_ARGS) tests $(NOTEBOOK_DIRS)
+
+$(E2E_STAMP): requirements-e2e.txt
+	@test -x $(E2E_VENV)/bin/python || $(PYTHON) -m venv $(E2E_VENV)
+	$(E2E_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-e2e.txt
+	@touch $(E2E_STAMP)
+
+## e2e: every lesson and lab run in JupyterLab in headless Chromium (screenshots in e2e-screenshots/)
+# tests/e2e/chromium.sh finds Chromium, or installs it (root with apt-get), or explains and exits 3: skip.
+e2e: $(STAMP) $(E2E_STAMP)
+	@chromium="$$(tests/e2e/chromium.sh)" || { [ $$? = 3 ] && exit 0; exit 1; }; \
+	CHROMIUM="$$chromium" $(E2E_VENV)/bin/python -m pytest -p no:cacheprovider $(E2E_ARGS) tests/e2e
 
 ## check: notebooks are clean and labs match their solutions
 check: $(STAMP)
@@ -49,5 +71,5 @@ clean: $(STAMP)
 
 ## distclean: remove the virtual environment and caches
 distclean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(E2E_VENV) .pytest_cache .ruff_cache e2e-screenshots
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -10,9 +10,11 @@ from workbook import checks
 @pytest.fixture(autouse=True)
 def forget_answers():
     """Answers passed to .check(value) are remembered per kernel; each test starts without any."""
-    checks._remembered.clear()
+    for memory in (checks._remembered, checks._answered_at, checks._last_recorded):
+        memory.clear()
     yield
-    checks._remembered.clear()
+    for memory in (checks._remembered, checks._answered_at, checks._last_recorded):
+        memory.clear()
 
 
 def check_step(lab: str, step: str, *values):

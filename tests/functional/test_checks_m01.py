@@ -29,10 +29,6 @@ def lambda_handler(event, context):
 """
 
 
-
-
-
-
 def make_role(sb, trust=LAMBDA_TRUST_POLICY, permissions=WRITE_LOGS):
     iam = sb.client("iam")
     role = iam.create_role(RoleName="hello-lambda-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
@@ -88,6 +84,62 @@ def test_role_fails_when_it_may_not_write_logs(sb):
     assert "logs:PutLogEvents" in outcome.feedback
 
 
+def test_role_fails_when_the_trust_policy_also_admits_another_service(sb):
+    """Does a trust policy for Lambda *and* EC2 fail, naming the principal that should not be there?"""
+    trust = json.loads(json.dumps(LAMBDA_TRUST_POLICY))
+    trust["Statement"][0]["Principal"]["Service"] = ["lambda.amazonaws.com", "ec2.amazonaws.com"]
+    make_role(sb, trust=trust)
+    outcome = check("role")
+    assert outcome.status is checks.Status.FAILED
+    assert "ec2.amazonaws.com" in outcome.feedback and "update_assume_role_policy" in outcome.feedback
+
+
+def test_role_fails_when_anyone_may_assume_it(sb):
+    """Does an extra statement letting any AWS principal assume the role fail?"""
+    trust = json.loads(json.dumps(LAMBDA_TRUST_POLICY))
+    trust["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
+    make_role(sb, trust=trust)
+    outcome = check("role")
+    assert outcome.status is checks.Status.FAILED
+    assert "any AWS principal" in outcome.feedback
+
+
+@pytest.mark.parametrize(
+    "statement, named",
+    [
+        ({"Effect": "Allow", "Action": "logs:*", "Resource": "*"}, "logs:*"),
+        ({"Effect": "Allow", "Action": "*", "Resource": "*"}, "'*'"),
+        ({"Effect": "Allow", "Action": ["logs:PutLogEvents", "s3:GetObject"], "Resource": "*"}, "s3:GetObject"),
+        ({"Effect": "Allow", "Action": ["logs:Create*", "logs:PutLogEvents"], "Resource": "*"}, "logs:Create*"),
+    ],
+    ids=["logs-star", "everything", "extra-action", "wildcard-beyond"],
+)
+def test_role_fails_when_it_allows_more_than_writing_logs(sb, statement, named):
+    """Does a role that may do more than write logs fail, naming what it allows beyond that?"""
+    make_role(sb, permissions={"Version": "2012-10-17", "Statement": [statement]})
+    outcome = check("role")
+    assert outcome.status is checks.Status.FAILED
+    assert "more than" in outcome.feedback and named.strip("'") in outcome.feedback
+
+
+def test_role_passes_with_logs_scoped_to_the_functions_log_group(sb):
+    """Is a logs permission scoped to /aws/lambda/hello-lambda as good as one on '*'?"""
+    scoped = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+              "Resource": "arn:aws:logs:*:*:log-group:/aws/lambda/hello-lambda:*"}  # fmt: skip
+    make_role(sb, permissions={"Version": "2012-10-17", "Statement": [scoped]})
+    assert check("role").status is checks.Status.PASSED
+
+
+def test_role_passes_with_the_aws_managed_basic_execution_policy(sb):
+    """Does attaching AWSLambdaBasicExecutionRole (what AWS's tutorials do) pass?"""
+    make_role(sb, permissions=None)
+    sb.client("iam").attach_role_policy(
+        RoleName="hello-lambda-role", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    )
+    outcome = check("role")
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
+
+
 def test_role_passes_with_lambda_trust_and_an_inline_logs_policy(sb):
     """Does the role from the solution pass?"""
     make_role(sb)
@@ -118,7 +170,7 @@ def test_deploy_fails_when_the_handler_returns_none(sb):
     deploy(sb, source="def lambda_handler(event, context):\n    print(event)\n")
     outcome = check("deploy")
     assert outcome.status is checks.Status.FAILED
-    assert "returned None" in outcome.feedback and "Hello, Checker!" in outcome.feedback
+    assert "returned None" in outcome.feedback and "'message': 'Hello, " in outcome.feedback
 
 
 def test_deploy_fails_when_the_greeting_is_hard_coded(sb):
@@ -127,6 +179,52 @@ def test_deploy_fails_when_the_greeting_is_hard_coded(sb):
     outcome = check("deploy")
     assert outcome.status is checks.Status.FAILED
     assert "Hello, Ada!" in outcome.feedback
+
+
+def test_deploy_fails_when_it_answers_only_names_it_has_seen(sb):
+    """Does a handler that greets the lab's name and the check's old fixed name, and nothing else, fail?"""
+    lookup = (
+        "ANSWERS = {'Ada': 'Hello, Ada!', 'Checker': 'Hello, Checker!'}\n"
+        "def lambda_handler(event, context):\n    return {'message': ANSWERS.get(event['name'], 'Hello!')}\n"
+    )
+    deploy(sb, source=lookup)
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+
+
+def test_the_checks_names_are_new_every_run_and_hidden_in_the_feedback(sb):
+    """Does the check greet different names on each run, without showing them to the learner?"""
+    deploy(sb, source="def lambda_handler(event, context):\n    return {'message': 'Hi ' + event['name']}\n")
+    seen = set()
+    for _ in range(2):
+        outcome = check("deploy")
+        assert outcome.status is checks.Status.FAILED and "‹hidden›" in outcome.feedback
+        assert "Checker-" in outcome.feedback
+        seen.add(outcome.feedback)
+    logs = sb.client("logs").filter_log_events(logGroupName="/aws/lambda/hello-lambda")["events"]
+    assert len(seen) == 1 and not any("‹hidden›" in e["message"] for e in logs)
+
+
+def test_deploy_fails_on_another_python_runtime(sb):
+    """Does python3.11 fail when the step asks for python3.12, saying how to change it?"""
+    deploy(sb, runtime="python3.11")
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "python3.12" in outcome.feedback and "update_function_configuration" in outcome.feedback
+
+
+def test_deploy_fails_when_the_function_runs_as_another_role(sb):
+    """Does a function that runs as some other (broader) role than hello-lambda-role fail, naming both?"""
+    make_role(sb)
+    iam = sb.client("iam")
+    admin = iam.create_role(RoleName="admin", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))["Role"]
+    sb.client("lambda").create_function(
+        FunctionName="hello-lambda", Runtime="python3.12", Role=admin["Arn"],
+        Handler="lambda_function.lambda_handler", Code={"ZipFile": zip_code({"lambda_function.py": GREETER})},
+    )  # fmt: skip
+    outcome = check("deploy")
+    assert outcome.status is checks.Status.FAILED
+    assert "role/admin" in outcome.feedback and "hello-lambda-role" in outcome.feedback
 
 
 def test_deploy_fails_when_the_handler_setting_names_a_missing_file(sb):
@@ -155,7 +253,7 @@ def test_a_handler_that_raises_points_at_the_log_and_the_redeploy(sb):
 
 
 def test_deploy_fails_on_a_runtime_other_than_python(sb):
-    """Does a Node.js function fail before it is invoked?"""
+    """Does a Node.js function fail before it is invoked, naming the runtime it has?"""
     deploy(sb, runtime="nodejs20.x", handler="index.handler")
     outcome = check("deploy")
     assert outcome.status is checks.Status.FAILED
@@ -259,6 +357,27 @@ def test_report_fails_when_a_number_differs_from_cloudwatch(sb):
     outcome = check("report", report)
     assert outcome.status is checks.Status.FAILED
     assert "Billed Duration" in outcome.feedback
+
+
+def test_report_fails_without_the_init_duration_of_a_cold_start(sb):
+    """Does a dict that leaves out the Init Duration of a cold start's REPORT line fail?"""
+    report = real_report(sb)
+    assert "Init Duration" in report
+    del report["Init Duration"]
+    outcome = check("report", report)
+    assert outcome.status is checks.Status.FAILED
+    assert "Init Duration" in outcome.feedback
+
+
+def test_report_passes_with_numpy_numbers(sb):
+    """Are numpy integers and floats numbers to the check?"""
+    import numpy as np
+
+    report = real_report(sb)
+    report = {k: (np.float64(v) if isinstance(v, float) else np.int64(v) if isinstance(v, int) else v)
+              for k, v in report.items()}  # fmt: skip
+    outcome = check("report", report)
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
 
 
 def test_report_fails_for_an_unknown_request_id(sb):

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from workbook import checks, lambda_logs
-from workbook.checks.labs.m04_logging_monitoring import DECLINED_CARD, quantile
+from workbook.checks.labs.m04_logging_monitoring import DECLINED_CARD
+from workbook.checks.stats import quantile
 from workbook.deploy import create_execution_role, deploy_function
 
 from .lab_checks import check_step, forget_answers  # noqa: F401 (autouse fixture)
@@ -85,10 +86,6 @@ def handler(event, context):
 """
 
 
-
-
-
-
 def deploy(sb, source):
     role_arn = create_execution_role(sb.client("iam"), "payments-role")
     deploy_function(sb.client("lambda"), "payments", {"app.py": source}, role_arn)
@@ -100,7 +97,7 @@ def traffic(sb, declined_at=2, count=6) -> tuple[str, list[str]]:
     failed, others = None, []
     for n in range(count):
         card = DECLINED_CARD if n == declined_at else "4242-4242-4242-4242"
-        order = {"order_id": f"T-{n}", "amount_cents": 100 + n, "card": card, "provider_ms": 5 * n}
+        order = {"order_id": f"C-{1000 + n}", "amount_cents": 100 + n, "card": card, "provider_ms": 5 * n}
         response = lam.invoke(FunctionName="payments", Payload=json.dumps(order))
         request_id = response["ResponseMetadata"]["RequestId"]
         if card == DECLINED_CARD:
@@ -134,7 +131,7 @@ def test_structured_is_not_attempted_while_the_function_still_prints(sb):
     deploy(sb, PRINTING)
     outcome = check("structured")
     assert outcome.status is checks.Status.NOT_ATTEMPTED
-    assert "plain text" in outcome.feedback and "charging order CHK-OK" in outcome.feedback
+    assert "plain text" in outcome.feedback and "charging order CHK-‹hidden›" in outcome.feedback
 
 
 def test_structured_fails_when_one_print_is_left(sb):
@@ -159,6 +156,84 @@ def test_structured_fails_when_the_decline_is_not_logged_as_an_error(sb):
     outcome = check("structured")
     assert outcome.status is checks.Status.FAILED
     assert "ERROR" in outcome.feedback
+
+
+def test_structured_fails_when_normal_lines_are_logged_at_error(sb):
+    """Does logging a charged order at ERROR (so every order would ring an alarm) fail, asking for INFO?"""
+    deploy(sb, POWERTOOLS.replace('logger.info("charged")', 'logger.error("charged")'))
+    outcome = check("structured")
+    assert outcome.status is checks.Status.FAILED
+    assert "at level ERROR" in outcome.feedback and "INFO" in outcome.feedback
+
+
+def test_structured_fails_when_the_answer_is_hard_coded(sb):
+    """Does a handler that returns a fixed order (the lab's example) fail on the check's own order?"""
+    deploy(sb, POWERTOOLS.replace(
+        'return {"order_id": event["order_id"], "charged_cents": event["amount_cents"]}',
+        'return {"order_id": "A-0001", "charged_cents": 2500}',
+    ))  # fmt: skip
+    outcome = check("structured")
+    assert outcome.status is checks.Status.FAILED
+    assert "A-0001" in outcome.feedback
+
+
+def test_structured_fails_when_the_function_runs_as_another_role(sb):
+    """Does payments running as a role other than payments-role fail?"""
+    create_execution_role(sb.client("iam"), "payments-role")
+    other = create_execution_role(sb.client("iam"), "other-role")
+    deploy_function(sb.client("lambda"), "payments", {"app.py": POWERTOOLS}, other)
+    outcome = check("structured")
+    assert outcome.status is checks.Status.FAILED
+    assert "other-role" in outcome.feedback
+
+
+def test_structured_passes_with_stdlib_logging_and_a_json_formatter(sb):
+    """Is the stdlib logging module with a JSON formatter of one's own right too?"""
+    stdlib = """
+import json
+import logging
+import time
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        return json.dumps({"level": record.levelname, "message": record.getMessage(),
+                           "request_id": getattr(record, "aws_request_id", None), **getattr(record, "fields", {})})
+
+
+logger = logging.getLogger("payments")
+logger.setLevel(logging.INFO)
+logger.propagate = False
+handler_ = logging.StreamHandler()
+handler_.setFormatter(JsonFormatter())
+logger.addHandler(handler_)
+
+
+class PaymentDeclined(Exception):
+    pass
+
+
+def handler(event, context):
+    extra = {"aws_request_id": context.aws_request_id, "fields": {"order_id": event["order_id"]}}
+    logger.info("charging order", extra=extra)
+    time.sleep(event.get("provider_ms", 0) / 1000)
+    if event["card"] == "4000-0000-0000-0002":
+        logger.error("card declined", extra=extra)
+        raise PaymentDeclined("card declined")
+    logger.info("charged", extra=extra)
+    return {"order_id": event["order_id"], "charged_cents": event["amount_cents"]}
+"""
+    deploy(sb, stdlib)
+    outcome = check("structured")
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
+
+
+def test_structured_ignores_what_the_init_phase_logged(sb):
+    """Is a JSON line logged at import time (no request yet, so no request id) left out of the request's lines?"""
+    deploy(sb, POWERTOOLS.replace('logger = Logger(service="payments")\n',
+                                  'logger = Logger(service="payments")\nlogger.info("module loaded")\n'))  # fmt: skip
+    outcome = check("structured")
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
 
 
 def test_structured_passes_with_powertools(sb):
@@ -190,6 +265,30 @@ def test_failing_fails_for_a_request_that_succeeded(sb):
     outcome = check("failing", others[0], events_with(sb, others[0]))
     assert outcome.status is checks.Status.FAILED
     assert "succeeded" in outcome.feedback
+
+
+def test_failing_fails_for_the_checks_own_declined_order(sb):
+    """Does the failed request of the check's declined order (not the customer's) fail?"""
+    deploy(sb, POWERTOOLS)
+    traffic(sb)
+    assert check("structured").status is checks.Status.PASSED
+    events = sb.client("logs").filter_log_events(logGroupName="/aws/lambda/payments", filterPattern='"CHK-"')["events"]
+    request_id = next(json.loads(e["message"])["function_request_id"] for e in events if '"ERROR"' in e["message"])
+    outcome = check("failing", request_id, events_with(sb, request_id))
+    assert outcome.status is checks.Status.FAILED
+    assert "not the customer's" in outcome.feedback
+
+
+def test_failing_fails_for_another_declined_order_of_the_learners(sb):
+    """Does a request of a declined test order of one's own (A-…) fail: the step asks for the customer's?"""
+    deploy(sb, POWERTOOLS)
+    traffic(sb)
+    order = {"order_id": "A-0002", "amount_cents": 1, "card": DECLINED_CARD}
+    own = sb.client("lambda").invoke(FunctionName="payments", Payload=json.dumps(order))
+    request_id = own["ResponseMetadata"]["RequestId"]
+    outcome = check("failing", request_id, events_with(sb, request_id))
+    assert outcome.status is checks.Status.FAILED
+    assert "A-0002" in outcome.feedback
 
 
 def test_failing_fails_for_an_unknown_id(sb):
@@ -244,7 +343,7 @@ def test_percentiles_fails_with_the_mean_instead_of_the_median(sb):
     deploy(sb, POWERTOOLS)
     traffic(sb, count=8)
     values = durations(sb)
-    answer = {"count": len(values), "p50": sum(values) / len(values) + 5, "p95": quantile(values, 0.95)}
+    answer = {"count": len(values), "p50": max(values) + 5, "p95": quantile(values, 0.95)}
     outcome = check("percentiles", answer)
     assert outcome.status is checks.Status.FAILED
     assert "p50" in outcome.feedback and "p95 is right" in outcome.feedback
@@ -259,15 +358,55 @@ def test_percentiles_fails_when_count_exceeds_the_report_lines(sb):
     assert "only" in outcome.feedback
 
 
+def test_percentiles_fail_with_partial_data(sb):
+    """Do percentiles of only some REPORT lines (one log stream, say) fail, asking for all of them?"""
+    deploy(sb, POWERTOOLS)
+    traffic(sb, count=8)
+    values = durations(sb)[2:]
+    answer = {"count": len(values), "p50": quantile(values, 0.5), "p95": quantile(values, 0.95)}
+    outcome = check("percentiles", answer)
+    assert outcome.status is checks.Status.FAILED
+    assert "use all of them" in outcome.feedback
+
+
+def test_percentiles_pass_with_numpy_and_statistics_definitions(sb):
+    """Are numpy scalars, numpy's percentile and statistics.quantiles' default method all accepted?"""
+    import statistics
+
+    import numpy as np
+
+    deploy(sb, POWERTOOLS)
+    traffic(sb, count=8)
+    values = durations(sb)
+    answer = {"count": np.int64(len(values)), "p50": np.median(values), "p95": np.percentile(values, 95)}
+    assert check("percentiles", answer).status is checks.Status.PASSED
+    checks._remembered.clear()
+    answer = {"count": len(values), "p50": statistics.median(values), "p95": statistics.quantiles(values, n=20)[-1]}
+    outcome = check("percentiles", answer)
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
+
+
+def test_percentiles_stay_right_after_invocations_of_ones_own(sb):
+    """Does an answer stay right when the learner invokes payments again after computing it?"""
+    deploy(sb, POWERTOOLS)
+    traffic(sb, count=6)
+    values = durations(sb)
+    answer = {"count": len(values), "p50": quantile(values, 0.5), "p95": quantile(values, 0.95)}
+    assert check("percentiles", answer).status is checks.Status.PASSED
+    traffic(sb, count=2)
+    outcome = checks.run(LAB).outcomes[-1]
+    assert outcome.status is checks.Status.PASSED, outcome.feedback
+
+
 def test_percentiles_pass_and_stay_right_after_more_invocations(sb):
-    """Do correct p50/p95 pass, and still pass after later invocations add REPORT lines?"""
+    """Do correct p50/p95 pass, and still pass after the checks' own invocations add REPORT lines?"""
     deploy(sb, POWERTOOLS)
     traffic(sb, count=8)
     values = durations(sb)
     answer = {"count": len(values), "p50": quantile(values, 0.5), "p95": quantile(values, 0.95)}
     assert check("percentiles", answer).status is checks.Status.PASSED
-    traffic(sb, count=3)
-    outcome = check("percentiles", answer)
+    assert check("structured").status is checks.Status.PASSED  # the check invokes payments twice more
+    outcome = checks.run(LAB).outcomes[-1]
     assert outcome.status is checks.Status.PASSED, outcome.feedback
 
 

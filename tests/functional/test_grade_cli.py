@@ -1,4 +1,4 @@
-"""`python -m workbook grade`: notebooks run headless in fresh kernels, then their lab is checked."""
+"""`python -m workbook grade`: notebooks run headless in fresh kernels attached to the grader's sandbox."""
 
 from __future__ import annotations
 
@@ -62,11 +62,21 @@ def test_a_cell_error_is_reported_and_grading_goes_on(tmp_path):
 
 
 def test_a_cell_that_hangs_is_interrupted_after_the_timeout(tmp_path):
-    """Does a cell that runs too long get interrupted, reported, and the rest still graded?"""
-    notebook = write_notebook(tmp_path / "01-serverless-concepts.ipynb", "import time\ntime.sleep(60)")
+    """Does a cell that runs too long get interrupted, reported as a timeout, and the rest still run and graded?"""
+    notebook = write_notebook(tmp_path / "01-serverless-concepts.ipynb", "import time\ntime.sleep(60)", "x = 1")
     result = grade.grade_notebook(notebook, timeout=3)
+    assert result["error"] is None and result["stopped"] is None
+    assert result["cell_errors"] == [{"cell": 1, "error": "cell 1 timed out after 3 s"}]
+    assert len(result["steps"]) == 4
+
+
+def test_a_cell_that_ignores_the_interrupt_ends_the_run_with_a_reason(tmp_path):
+    """Does a cell that keeps running after the timeout's interrupt end the run, saying which cell and why?"""
+    stubborn = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(40)"
+    notebook = write_notebook(tmp_path / "01-serverless-concepts.ipynb", stubborn, "x = 1")
+    result = grade.grade_notebook(notebook, timeout=2)
     assert result["error"] is None
-    assert result["cell_errors"] and "KeyboardInterrupt" in result["cell_errors"][0]["error"]
+    assert "cell 1 timed out after 2 s and did not stop" in result["stopped"]
     assert len(result["steps"]) == 4
 
 
@@ -79,7 +89,7 @@ def test_the_command_prints_json_and_writes_csv(tmp_path, capsys):
     assert [r["module"] for r in printed] == ["01-serverless-concepts"]
     rows = list(csv.DictReader(target.open()))
     assert [r["step"] for r in rows] == ["role", "deploy", "invoke", "report"]
-    assert rows[0]["notebook"] == str(notebook)
+    assert rows[0]["notebook"] == str(notebook) and "cell" in rows[0]
 
 
 def test_a_file_name_without_a_lab_is_an_error_not_a_crash(tmp_path, capsys):

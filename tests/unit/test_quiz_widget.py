@@ -308,3 +308,16 @@ def test_answer_with_an_unknown_options_text_says_so():
     card = show(["handler-string"]).card("handler-string")
     with pytest.raises(InvalidResponse, match="no option"):
         card.answer("not an option")
+
+
+def test_matching_drop_downs_start_on_a_placeholder():
+    """Does every matching drop-down show "choose…" (not an empty box) until a right is picked, and
+    does picking it again leave that left unanswered?"""
+    card = show(["phase-of-step"]).cards[0]
+    boxes = card.answer_input.dropdowns
+    assert {(box.index, box.label) for box in boxes.values()} == {(0, "choose…")}
+    assert card.answer_input.response() == dict.fromkeys(boxes)
+    box = boxes["import boto3"]
+    box.value = "Init"
+    box.index = 0  # the learner picks "choose…" again
+    assert (box.label, card.answer_input.response()["import boto3"]) == ("choose…", None)

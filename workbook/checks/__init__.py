@@ -9,14 +9,19 @@ In a lab notebook::
     checks.hint("01-serverless-concepts", "deploy")            # a nudge; n=2, n=3 say more
     checks.solution("01-serverless-concepts", "deploy")        # one way to do it
 
-Checks never raise: whatever goes wrong shows up as a row in the table. Each step you have
-attempted is recorded in your progress log (``python -m workbook progress``) every time it is checked.
+Checks never raise: whatever goes wrong shows up as a row in the table. Each check of a step you have
+attempted is recorded in your progress log (``python -m workbook progress``) as one attempt; checking it
+again with the same result (the table at the end of a lab, say) is not a new attempt.
+
+When a notebook is graded (``python -m workbook grade``), the same checks run in the grader's process,
+not in your kernel: see :mod:`workbook.checks.grade`.
 
 Writing a lab's checks: see :mod:`workbook.checks.model` and ``workbook/checks/labs/``.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 
 from .context import Aws, Invocation
@@ -47,6 +52,10 @@ __all__ = [
 # (module, step) -> the values last passed to checks.step(module, step).check(...), so that
 # checks.run(module) re-checks the learner's answer without asking for it again.
 _remembered: dict[tuple[str, str], tuple[tuple, dict]] = {}
+# (module, step) -> when those values were passed (time.monotonic()): the moment the answer stands for.
+_answered_at: dict[tuple[str, str], float] = {}
+# (progress log, module, step) -> (status, feedback) last recorded from this kernel.
+_last_recorded: dict[tuple[str, str, str], tuple[str, str]] = {}
 
 
 def lab_names() -> list[str]:
@@ -94,6 +103,7 @@ class StepHandle:
         """
         if values or named:
             _remembered[(self.module, self.step_id)] = (values, named)
+            _answered_at[(self.module, self.step_id)] = time.monotonic()
         return _check(self.module, self.step_id, record=True)
 
     def hint(self, n: int = 1) -> Note:
@@ -176,10 +186,10 @@ def _check(module: str, step_id: str | None, *, record: bool) -> Report:
         outcomes = []
         for s in steps:
             values, named = _remembered.get((module, s.id), ((), {}))
-            outcomes.append(s.run(aws, *values, **named))
+            outcomes.append(s.run(aws, *values, answered_at=_answered_at.get((module, s.id)), **named))
     if record:
         for outcome in outcomes:
-            if outcome.status in (Status.PASSED, Status.FAILED):
+            if outcome.status in (Status.PASSED, Status.FAILED) and _is_new_attempt(outcome):
                 _record(outcome)
     return Report(lab.module, lab.title, outcomes)
 
@@ -192,6 +202,25 @@ class _Broken:
 
     def __getattr__(self, name):
         raise self._exc
+
+
+def _is_new_attempt(outcome: Outcome) -> bool:
+    """Is this outcome an attempt of its own, not the same result shown again?
+
+    A step passing again, or failing again with the same feedback, is the same attempt seen twice (the
+    step's check cell, then the table at the end of the lab); a changed result is a new attempt.
+    """
+    try:
+        from workbook import progress
+
+        log = str(progress.log_path())
+    except Exception:
+        log = ""
+    key = (log, outcome.module, outcome.step)
+    previous = _last_recorded.get(key)
+    current = (outcome.status.value, "" if outcome.passed else outcome.feedback)
+    _last_recorded[key] = current
+    return previous != current
 
 
 def _record(outcome: Outcome) -> None:

@@ -6,8 +6,11 @@ Checks speak only boto3, so a lab could later be checked against a real account.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlparse
@@ -18,11 +21,17 @@ from botocore.config import Config
 from workbook import lambda_logs
 
 from . import iam_policies
+from .fresh import Fresh
 from .model import Failed, NotAttempted
 
 # One attempt only: the sandbox is local, and retrying an invoke would run the learner's handler twice.
 _CONFIG = Config(connect_timeout=5, read_timeout=120, retries={"total_max_attempts": 1, "mode": "standard"})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+# request id -> time.monotonic() of every invocation a check made in this process, so that a check can
+# leave its own invocations out of what it compares with a learner's answer.
+_check_invocations: dict[str, float] = {}
+_check_invocations_lock = threading.Lock()
 
 
 class NoSandbox(NotAttempted):
@@ -62,6 +71,9 @@ class Aws:
         self.endpoint_url = endpoint_url
         self.region = region or os.environ.get("AWS_REGION") or "us-east-1"
         self._clients: dict[str, object] = {}
+        self.fresh = Fresh()  # a new one for each step's check: see Step.run
+        self.answered_at = time.monotonic()  # when the learner's answer was taken; also as epoch seconds:
+        self.answered_at_epoch = time.time()
 
     def client(self, service: str):
         """A (cached) boto3 client for ``service`` bound to the sandbox."""
@@ -104,26 +116,161 @@ class Aws:
             documents.append(version["PolicyVersion"]["Document"])
         return [iam_policies.as_document(d) for d in documents]
 
-    def execution_role_policies(self, role_name: str) -> list[dict]:
-        """The permission documents of a working execution role: Lambda may assume it, and it may write logs.
+    def log_writing(self, function_name: str):
+        """The grants an execution role needs to write the logs of ``function_name`` (see iam_policies)."""
+        group = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:/aws/lambda/{function_name}"
+        return iam_policies.log_writing(group)
 
-        NotAttempted when there is no such role; Failed, saying what to add, when it is not a working
-        execution role yet.
+    def least_privilege_role(
+        self, role_name: str, needs, *, job: str = "its function needs", excess_allowed: bool = False
+    ) -> list[dict]:
+        """The permission documents of ``role_name`` when it is an execution role with exactly ``needs``.
+
+        Failed (naming what to change) when Lambda may not assume it, when anyone else may, when a needed
+        :class:`~workbook.checks.iam_policies.Grant` is missing, or when its policies allow more than
+        ``needs`` (unless ``excess_allowed``). NotAttempted when there is no such role.
+
+        Example (inside a check)::
+
+            needs = [*aws.log_writing("orders"), Grant(("sqs:SendMessage",), queue_arn)]
+            aws.least_privilege_role("orders-role", needs, job="orders needs")
         """
         found = self.role(role_name)
-        if not iam_policies.trusts_service(found["AssumeRolePolicyDocument"], "lambda.amazonaws.com"):
+        trust = found["AssumeRolePolicyDocument"]
+        if not iam_policies.trusts_service(trust, "lambda.amazonaws.com"):
             raise Failed(
                 f"{role_name} exists, but Lambda may not assume it: its trust policy needs an Allow "
                 "statement with Principal {'Service': 'lambda.amazonaws.com'} and Action 'sts:AssumeRole'."
             )
-        documents = self.role_policies(role_name)
-        if not any(iam_policies.allows(d, "logs:PutLogEvents") for d in documents):
+        strangers = iam_policies.trust_problems(trust, "lambda.amazonaws.com")
+        if strangers:
             raise Failed(
-                f"{role_name} can be assumed by Lambda but may not write logs: add a permission policy "
-                "that allows logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents "
-                "(an inline policy is fine)."
+                f"{role_name}'s trust policy admits more than Lambda: {'; '.join(strangers)}. An execution "
+                "role trusts lambda.amazonaws.com only: replace it with "
+                "iam.update_assume_role_policy(RoleName=..., PolicyDocument=...)."
+            )
+        documents = self.role_policies(role_name)
+        lacking = iam_policies.missing(documents, needs)
+        if lacking:
+            logs = [g for g in lacking if any(a.startswith("logs:") for a in g.actions)]
+            if logs:
+                raise Failed(
+                    f"{role_name} can be assumed by Lambda but may not write logs: add a permission policy "
+                    "that allows logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents "
+                    "(an inline policy is fine)."
+                )
+            wanted = "; ".join(g.describe() for g in lacking)
+            instead = iam_policies.excess(documents, needs)
+            also = f" What it allows instead, or besides: {'; '.join(instead)}." if instead else ""
+            raise Failed(f"{role_name} may not do what {job}: allow {wanted}.{also}")
+        extra = [] if excess_allowed else iam_policies.excess(documents, needs)
+        if extra:
+            raise Failed(
+                f"{role_name} allows more than {job}: {'; '.join(extra)}. Least privilege: allow only "
+                f"{_allowed_list(needs)}. "
+                "iam.put_role_policy with the same PolicyName replaces an inline policy; "
+                "iam.detach_role_policy removes an attached one."
             )
         return documents
+
+    def expect_role(self, config: dict, role_name: str) -> str:
+        """The function of ``config`` runs as ``role_name``; Failed naming the role it runs as otherwise."""
+        try:
+            expected = self.role(role_name)["Arn"]
+        except NotAttempted:
+            raise Failed(
+                f"{config['FunctionName']} runs as {config.get('Role')}, and there is no role {role_name} "
+                f"yet: create {role_name} and give it to the function."
+            ) from None
+        if config.get("Role") != expected:
+            raise Failed(
+                f"{config['FunctionName']} runs as {config.get('Role')}; it must run as {role_name} "
+                f"({expected}), the role the lab built for it: "
+                "lam.update_function_configuration(FunctionName=..., Role=...)."
+            )
+        return expected
+
+    def expect_configuration(self, config: dict, *, how: str = "", **expected) -> None:
+        """Failed listing every setting of ``config`` that is not as ``expected``.
+
+        ``Environment`` is given as ``{name: value}``: those variables must have those values (others may
+        be there too). ``how`` is the learner's way to change the settings.
+
+        Example (inside a check)::
+
+            aws.expect_configuration(config, Runtime="python3.12", Timeout=2,
+                                     Environment={"TABLE_NAME": "upload-catalog"})
+        """
+        wrong = []
+        for setting, value in expected.items():
+            if setting == "Environment":
+                variables = (config.get("Environment") or {}).get("Variables") or {}
+                for name, wanted in value.items():
+                    if variables.get(name) != wanted:
+                        found = variables.get(name)
+                        wrong.append(f"the environment variable {name} is {found!r}, not {wanted!r}")
+            elif config.get(setting) != value:
+                wrong.append(f"{setting} is {config.get(setting)!r}, not {value!r}")
+        if wrong:
+            name = config["FunctionName"]
+            fix = how or f"lam.update_function_configuration(FunctionName={name!r}, ...) changes them"
+            raise Failed(f"{name} is not configured as the step asks: {'; '.join(wrong)}. {fix}.")
+
+    @contextlib.contextmanager
+    def configured(self, function_name: str, **changes):
+        """Change settings of a function for the duration of a ``with`` block, then put them back.
+
+        Example (inside a check)::
+
+            with aws.configured("batch-processor", Timeout=1):
+                result = aws.invoke("batch-processor", event)
+        """
+        lam = self.client("lambda")
+        current = lam.get_function_configuration(FunctionName=function_name)
+        before = {}
+        for setting in changes:
+            if setting == "Environment":
+                before[setting] = {"Variables": (current.get("Environment") or {}).get("Variables") or {}}
+            else:
+                before[setting] = current.get(setting)
+        changes = {setting: value for setting, value in changes.items() if before[setting] != value}
+        if not changes:
+            yield
+            return
+        self._update(function_name, changes)
+        try:
+            yield
+        finally:
+            self._update(function_name, {setting: before[setting] for setting in changes})
+
+    def _update(self, function_name: str, settings: dict) -> None:
+        lam = self.client("lambda")
+        lam.update_function_configuration(FunctionName=function_name, **settings)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=function_name, WaiterConfig={"Delay": 1})
+
+    def fingerprint(self, watches) -> str:
+        """A digest of the resources in ``watches``: the same as long as none changed in a way a check sees.
+
+        Resources are ``"lambda:<name>"``, ``"iam-role:<name>"``, ``"dynamodb:<table>"``, and ``"nothing:"``
+        for a check of an answer alone.
+
+        A grader re-checks a step that failed only when this changed (or its answer did). Example::
+
+            aws.fingerprint(["lambda:batch-processor", "iam-role:batch-processor-role"])
+        """
+        parts = []
+        for watch in watches:
+            kind, _, name = watch.partition(":")
+            try:
+                parts.append([watch, _DESCRIBE[kind](self, name)])
+            except NotAttempted:
+                parts.append([watch, None])
+        return json.dumps(parts, sort_keys=True, default=str)
+
+    def check_invocations_since(self, moment: float) -> set[str]:
+        """The request ids of the invocations checks made in this process after ``moment`` (monotonic)."""
+        with _check_invocations_lock:
+            return {request_id for request_id, at in _check_invocations.items() if at > moment}
 
     def log_events(self, log_group: str, **filters) -> list[dict]:
         """Every event of ``log_group`` that ``filter_log_events`` returns; [] when there is no such group."""
@@ -162,13 +309,51 @@ class Aws:
         except ValueError:
             payload = raw
         log = base64.b64decode(response.get("LogResult", "")).decode("utf-8", "replace")
+        request_id = response["ResponseMetadata"]["RequestId"]
+        with _check_invocations_lock:
+            _check_invocations[request_id] = time.monotonic()
         return Invocation(
             status_code=response["StatusCode"],
             payload=payload,
             function_error=response.get("FunctionError"),
             log=log,
-            request_id=response["ResponseMetadata"]["RequestId"],
+            request_id=request_id,
         )
+
+
+def _function_state(aws: Aws, name: str) -> dict:
+    config = aws.function(name)
+    volatile = {"RevisionId", "LastModified", "ResponseMetadata", "State", "LastUpdateStatus"}
+    return {key: value for key, value in config.items() if key not in volatile and not key.endswith("Reason")}
+
+
+def _role_state(aws: Aws, name: str) -> dict:
+    role = aws.role(name)
+    return {"trust": role.get("AssumeRolePolicyDocument"), "policies": aws.role_policies(name)}
+
+
+def _table_state(aws: Aws, name: str) -> dict:
+    dynamodb = aws.client("dynamodb")
+    try:
+        table = dynamodb.describe_table(TableName=name)["Table"]
+    except dynamodb.exceptions.ResourceNotFoundException:
+        raise NotAttempted(name) from None
+    keep = ("KeySchema", "AttributeDefinitions", "BillingModeSummary", "TableArn", "CreationDateTime")
+    return {key: table.get(key) for key in keep}
+
+
+_DESCRIBE = {
+    "lambda": _function_state,
+    "iam-role": _role_state,
+    "dynamodb": _table_state,
+    "nothing": lambda aws, name: None,  # a step whose result depends on its answer alone
+}
+
+
+def _allowed_list(needs) -> str:
+    logs = [a for g in needs if g.any_scope for a in g.actions]
+    others = [g.describe() for g in needs if not g.any_scope]
+    return "; ".join(([", ".join(logs)] if logs else []) + others)
 
 
 def _find_sandbox(region: str | None) -> tuple[str, str | None]:

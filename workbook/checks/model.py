@@ -13,17 +13,21 @@ A lab module declares its steps like this::
             raise Failed(f"hello-lambda runs {config['Runtime']}; this course uses Python")
         return "hello-lambda is deployed"              # what the learner sees on success
 
-A check receives an :class:`~workbook.checks.context.Aws` (boto3 clients for the sandbox) and any
-values the learner passed to ``checks.step(...).check(value)``. It returns a short success message
-(or None), or raises :class:`NotAttempted` / :class:`Failed` with feedback. Any other exception becomes
-a "could not check" row: the learner never sees a traceback.
+A check receives an :class:`~workbook.checks.context.Aws` (boto3 clients for the sandbox, and
+``aws.fresh``: private inputs, new on every run and hidden in the feedback) and any values the learner
+passed to ``checks.step(...).check(value)``. It returns a short success message (or None), or raises
+:class:`NotAttempted` / :class:`Failed` with feedback. Any other exception becomes a "could not check"
+row: the learner never sees a traceback.
 """
 
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from .fresh import Fresh
 
 
 class NotAttempted(Exception):
@@ -101,18 +105,32 @@ class Step:
     hints: Sequence[str] = ()
     solution: str = ""
     exercise: bool = True
+    answers: Sequence[str] = ()
+    watches: Sequence[str] = ()
 
-    def run(self, aws, *args, **kwargs) -> Outcome:
-        """Run the check; never raises (apart from KeyboardInterrupt and friends)."""
+    def run(self, aws, *args, answered_at: float | None = None, **kwargs) -> Outcome:
+        """Run the check; never raises (apart from KeyboardInterrupt and friends).
+
+        Each run gets new private inputs (``aws.fresh``), hidden in the feedback. ``answered_at`` is when
+        the learner's answer was taken (``time.monotonic()``; default now), for checks that compare an
+        answer with the logs as they were then.
+        """
+        fresh = Fresh()
+        answered_at = answered_at if answered_at is not None else time.monotonic()
+        try:
+            aws.fresh, aws.answered_at = fresh, answered_at
+            aws.answered_at_epoch = time.time() - (time.monotonic() - answered_at)
+        except AttributeError:
+            pass
         try:
             message = self.check(aws, *args, **kwargs)
         except NotAttempted as exc:
-            return self.outcome(Status.NOT_ATTEMPTED, str(exc) or "not done yet")
+            return self.outcome(Status.NOT_ATTEMPTED, fresh.hide(str(exc)) or "not done yet")
         except Failed as exc:
-            return self.outcome(Status.FAILED, str(exc))
+            return self.outcome(Status.FAILED, fresh.hide(str(exc)))
         except Exception as exc:  # a check must never show the learner a traceback
-            return self.outcome(Status.ERROR, f"could not check: {_describe(exc)}")
-        return self.outcome(Status.PASSED, message or "self-check passed")
+            return self.outcome(Status.ERROR, fresh.hide(f"could not check: {_describe(exc)}"))
+        return self.outcome(Status.PASSED, fresh.hide(message or "self-check passed"))
 
     def hint(self, n: int = 1) -> str:
         """Hint number ``n`` (1 = gentlest); past the last hint, that hint and a pointer to the solution."""
@@ -147,14 +165,26 @@ class Lab:
         hints: Sequence[str] = (),
         solution: str = "",
         exercise: bool = True,
+        answers: Sequence[str] = (),
+        watches: Sequence[str] = (),
     ) -> Callable[[CheckFunction], CheckFunction]:
-        """Decorator: declare the next step of this lab with the decorated function as its check."""
+        """Decorator: declare the next step of this lab with the decorated function as its check.
+
+        ``answers`` names the notebook variables the step asks for, in the order the check takes them
+        (``("log",)``, ``("catalog.catalog_entry",)``): a grader reads them from the kernel after each cell.
+        ``watches`` names every resource the check's result depends on (``"lambda:hello-lambda"``,
+        ``"iam-role:hello-lambda-role"``, ``"dynamodb:upload-catalog"``); a grader then re-checks a step that
+        failed only after one of them changed. Leave it empty when the result depends on anything else (logs,
+        items): the step is then re-checked after every cell that wrote something.
+        """
 
         def register(check: CheckFunction) -> CheckFunction:
             if any(s.id == id for s in self.steps):
                 raise ValueError(f"lab {self.module} already has a step {id!r}")
             solution_text = solution.strip("\n")
-            self.steps.append(Step(self.module, id, title, check, tuple(hints), solution_text, exercise))
+            step = Step(self.module, id, title, check, tuple(hints), solution_text, exercise)
+            step.answers, step.watches = tuple(answers), tuple(watches)
+            self.steps.append(step)
             return check
 
         return register

@@ -44,6 +44,9 @@ def install(endpoint_url: str, region: str) -> Runtime:
     metrics.install_exact_statistics()
     _watch_provisioned_concurrency()
     moto_patch.activate(runtime)
+    from workbook import event_sources  # what calls Lambda (pollers …) starts and stops with the runtime
+
+    event_sources.attach(runtime)
     with _lock:
         _all.add(runtime)
     return runtime

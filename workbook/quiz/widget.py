@@ -311,25 +311,36 @@ class _MultipleInput:
 
 
 class _MatchingInput:
-    """matching: each left with a drop-down of every right (shuffled, each shown once)."""
+    """matching: each left beside a drop-down of every right (shuffled, each shown once).
+
+    Every drop-down starts on a "choose…" placeholder: an unanswered left, None in the response.
+    """
+
+    PLACEHOLDER = ("choose…", "")  # not None: to ipywidgets a None value means "no option shown"
 
     def __init__(self, question: Question, rng: random.Random):
         rights = sorted({pair.right for pair in question.pairs} | set(question.extra_right))
         rng.shuffle(rights)
         pairs = list(question.pairs)
         rng.shuffle(pairs)
-        choices = [("choose…", None)] + [(plain_label(right), right) for right in rights]
-        self.dropdowns = {pair.left: widgets.Dropdown(options=choices, value=None) for pair in pairs}
-        rows = [widgets.HBox([widgets.HTML(render_markdown(left), layout=widgets.Layout(width="45%")), box])
-                for left, box in self.dropdowns.items()]  # fmt: skip
-        self.widget = widgets.VBox(rows)
+        choices = [self.PLACEHOLDER] + [(plain_label(right), right) for right in rights]
+        self.dropdowns = {
+            pair.left: widgets.Dropdown(options=choices, value="", layout=widgets.Layout(width="52%"))
+            for pair in pairs
+        }
+        row = widgets.Layout(align_items="center", width="100%")
+        label = widgets.Layout(width="46%", margin="0 2% 0 0")
+        self.widget = widgets.VBox(
+            [widgets.HBox([widgets.HTML(inline_html(left), layout=label), box], layout=row)
+             for left, box in self.dropdowns.items()]
+        )  # fmt: skip
 
     def response(self):
-        return {left: box.value for left, box in self.dropdowns.items()}
+        return {left: box.value or None for left, box in self.dropdowns.items()}
 
     def set_response(self, response) -> None:
         for left, box in self.dropdowns.items():
-            box.value = response.get(left)
+            box.value = response.get(left) or ""
 
     def set_enabled(self, enabled: bool) -> None:
         for box in self.dropdowns.values():

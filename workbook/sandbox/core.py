@@ -113,6 +113,32 @@ class Sandbox:
         server = getattr(self, "_server", None)
         return server.internal_token if server is not None else None
 
+    def share(self) -> dict[str, str]:
+        """The environment variables that attach a notebook kernel to this sandbox (``python -m workbook grade``).
+
+        In a kernel started with them, ``sandbox.start()`` attaches to this sandbox instead of starting one:
+        see :mod:`workbook.sandbox.attach`. ``self.changes`` then counts the requests that changed something.
+
+        Example::
+
+            env = {**os.environ, **sb.share()}   # for the kernel that runs the notebook
+        """
+        from . import attach
+
+        self._require_running()
+        self._sharing = attach.share(self)
+        return {
+            attach.ENDPOINT_VARIABLE: self.endpoint_url,
+            attach.TOKEN_VARIABLE: self._sharing.token,
+            attach.REGION_VARIABLE: self.region,
+        }
+
+    @property
+    def changes(self):
+        """The :class:`~workbook.sandbox.attach.ChangeCounter` of a shared sandbox (None before ``share()``)."""
+        sharing = getattr(self, "_sharing", None)
+        return sharing.changes if sharing is not None else None
+
     def stop(self) -> None:
         """Stop the server and the runtime, and put the process environment back as it was."""
         global _current
@@ -168,7 +194,9 @@ def start(region: str = DEFAULT_REGION) -> Sandbox:
     """Start the local AWS account for this process, or return the one already running.
 
     After this call every boto3 client talks to the sandbox with fake credentials;
-    your real ``~/.aws`` configuration is hidden until :meth:`Sandbox.stop`.
+    your real ``~/.aws`` configuration is hidden until :meth:`Sandbox.stop`. In a kernel that
+    ``python -m workbook grade`` started, it attaches to the grader's sandbox instead of starting one
+    (see :mod:`workbook.sandbox.attach`).
 
     Example::
 
@@ -185,7 +213,13 @@ def start(region: str = DEFAULT_REGION) -> Sandbox:
                     f"Call `sb.stop()` first to start one in {region}."
                 )
             return _current
-        _current = Sandbox(region=region)
+        from . import attach  # a grader may have started this kernel attached to its own sandbox
+
+        shared = attach.shared_from_environment()
+        if shared is not None:
+            _current = attach.AttachedSandbox(shared["endpoint_url"], shared["token"], shared["region"] or region)
+        else:
+            _current = Sandbox(region=region)
         banner.show(_current.endpoint_url, _current.account_id, _current.region)
         return _current
 

@@ -21,11 +21,17 @@ How to write a lab's checks (see ``m01_serverless_concepts.py`` for a complete o
    Anything else it raises becomes a "could not check" row; the learner never sees a traceback.
    Use boto3 only (``aws.client("dynamodb")``, ``aws.invoke(name, event)``, ``aws.reports(name)``,
    ``aws.function_log_lines(name)``, ``aws.role_policies(name)``), never moto or the runtime directly.
+   Follow STYLE_GUIDE.md's "How to write a fair check": private inputs from ``aws.fresh``, roles through
+   ``aws.least_privilege_role``, functions through ``aws.expect_role`` and ``aws.expect_configuration``,
+   the context changed with ``aws.configured``; declare ``answers=`` (the notebook variables the step asks
+   for) and ``watches=`` (the resources its result depends on) so that ``python -m workbook grade`` can check
+   the step outside the kernel, after the cells that matter.
 4. In the solution notebook, put a check cell after each task:
    ``checks.step("02-handlers", "deploy").check()`` (or ``.check(value)``), and ``checks.run("02-handlers")``
    at the end. Starter lines must leave every name the later cells use defined (``# STARTER: report = None``)
    so the generated lab runs top to bottom and its checks say "not done yet".
 5. Tests: one failing (or not-attempted) and one passing case per check in
-   ``tests/functional/test_checks_mNN.py``; the grade tests already cover "every solution grades 100%,
-   every generated lab runs and grades 0%".
+   ``tests/functional/test_checks_mNN.py``; whole graded submissions in ``tests/functional/grading/`` (each kind
+   of wrong work fails its step, two differently written right solutions get full marks); the grade tests
+   already cover "every solution grades 100%, every generated lab runs and grades 0%".
 """

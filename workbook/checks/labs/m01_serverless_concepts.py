@@ -8,10 +8,11 @@ import math
 
 from workbook import lambda_logs
 from workbook.checks import Failed, Lab, NotAttempted
+from workbook.checks.values import as_number, type_name
 
 FUNCTION = "hello-lambda"
 ROLE = "hello-lambda-role"
-CHECK_NAME = "Checker"  # the name the deploy check greets, so a hard-coded "Ada" does not pass
+RUNTIME = "python3.12"
 REQUIRED_NUMBERS = ("Duration", "Billed Duration", "Memory Size", "Max Memory Used")
 REDEPLOY = (
     "Fix the source, zip it again and send it to the function you have: "
@@ -24,6 +25,7 @@ lab = Lab("01-serverless-concepts", "Lab 01 · Your first Lambda function")
 @lab.step(
     "role",
     f"Create the execution role {ROLE}",
+    watches=("iam-role:hello-lambda-role",),
     hints=[
         "A Lambda function acts with the permissions of its execution role. The role needs two policies: "
         "a *trust policy* saying who may assume it, and a *permission policy* saying what it may do.",
@@ -58,13 +60,14 @@ iam.put_role_policy(RoleName="hello-lambda-role", PolicyName="write-logs",
 ''',
 )
 def role(aws):
-    aws.execution_role_policies(ROLE)
-    return f"{ROLE} can be assumed by Lambda and may write logs"
+    aws.least_privilege_role(ROLE, aws.log_writing(FUNCTION), job="a function that writes its logs needs")
+    return f"{ROLE} can be assumed by Lambda only, and may write logs and nothing more"
 
 
 @lab.step(
     "deploy",
     f"Deploy {FUNCTION} from a zip built in the notebook",
+    watches=("lambda:hello-lambda", "iam-role:hello-lambda-role"),
     hints=[
         f"`{FUNCTION}` must answer the event `{{'name': 'Ada'}}` with `{{'message': 'Hello, Ada!'}}`. "
         "Write the handler's source as a string, put it in a zip file in memory, and hand the zip's bytes to "
@@ -99,34 +102,37 @@ lam.get_waiter("function_active_v2").wait(FunctionName="hello-lambda")
 )
 def deploy(aws):
     config = aws.function(FUNCTION)
+    runtime_fix = (
+        f"lam.update_function_configuration(FunctionName='{FUNCTION}', Runtime='{RUNTIME}') changes it"
+    )
     if not config.get("Runtime", "").startswith("python3"):
-        runtime = config.get("Runtime")
-        raise Failed(f"{FUNCTION} runs {runtime!r}; this lab needs a Python runtime such as 'python3.12'.")
-    expected_role = _role_arn(aws)
-    if expected_role and config.get("Role") != expected_role:
-        raise Failed(f"{FUNCTION} uses the role {config.get('Role')}; give it {ROLE} ({expected_role}).")
+        raise Failed(f"{FUNCTION} runs {config.get('Runtime')!r}; this lab needs {RUNTIME!r}: {runtime_fix}.")
+    aws.expect_configuration(config, Runtime=RUNTIME, how=runtime_fix)
+    aws.expect_role(config, ROLE)
     handler = config.get("Handler", "")
     if "." not in handler:
         raise Failed(
             f"the Handler setting is {handler!r}; it must be 'file.function', "
             "e.g. 'lambda_function.lambda_handler'."
         )
-
-    result = aws.invoke(FUNCTION, {"name": CHECK_NAME})
-    expected = {"message": f"Hello, {CHECK_NAME}!"}
-    if result.function_error:
-        raise Failed(_explain_error(result, handler))
-    if result.payload is None:
-        raise Failed(
-            f"your handler returned None; the event {{'name': {CHECK_NAME!r}}} asked for a greeting: "
-            f"return {expected}. {REDEPLOY}"
-        )
-    if result.payload != expected:
-        raise Failed(
-            f"for the event {{'name': {CHECK_NAME!r}}} your handler returned {result.payload!r}; "
-            f"expected {expected}. {REDEPLOY}"
-        )
-    return f"{FUNCTION} ({config['Runtime']}, handler {handler}) greets {CHECK_NAME} correctly"
+    # Names of the check's own, new on every run (one with a space and a non-ASCII letter): a handler that
+    # answers only Ada, or only the last name it saw, does not pass.
+    for name in (aws.fresh.name("Checker-"), aws.fresh.name("Zoë ")):
+        event = {"name": name}
+        result = aws.invoke(FUNCTION, event)
+        expected = {"message": f"Hello, {name}!"}
+        if result.function_error:
+            raise Failed(_explain_error(result, handler))
+        if result.payload is None:
+            raise Failed(
+                f"your handler returned None; the event {event} asked for a greeting: return {expected}. {REDEPLOY}"
+            )
+        if result.payload != expected:
+            raise Failed(
+                f"for the event {event} your handler returned {result.payload!r}; expected {expected}. "
+                f"Greet the name the event carries. {REDEPLOY}"
+            )
+    return f"{FUNCTION} ({config['Runtime']}, handler {handler}, role {ROLE}) greets any name it is sent"
 
 
 @lab.step(
@@ -141,6 +147,7 @@ def deploy(aws):
         "`log = base64.b64decode(response['LogResult']).decode()` gives text with a START, "
         "an END and a REPORT line.",
     ],
+    answers=("log",),
     solution='''
 response = lam.invoke(
     FunctionName="hello-lambda",
@@ -196,9 +203,10 @@ def invoke(aws, log=None):
         "`float` for durations, `int` for Billed Duration and memory.",
         "The dict needs the keys `RequestId`, `Duration`, `Billed Duration`, `Memory Size` and "
         "`Max Memory Used` (the first field "
-        "looks like `REPORT RequestId: <id>`, so strip the `REPORT ` prefix first). "
-        "Then `checks.step('01-serverless-concepts', 'report').check(report)`.",
+        "looks like `REPORT RequestId: <id>`, so strip the `REPORT ` prefix first), and `Init Duration` when "
+        "the line has one. Then `checks.step('01-serverless-concepts', 'report').check(report)`.",
     ],
+    answers=("report",),
     solution='''
 report_line = next(line for line in log.splitlines() if line.startswith("REPORT"))
 report = {}
@@ -222,41 +230,40 @@ def report(aws, report=None):
             "checks.step('01-serverless-concepts', 'report').check(report)"
         )
     if not isinstance(report, dict):
-        raise Failed(f"pass a dict (field name → number); you passed a {type(report).__name__}.")
+        raise Failed(f"pass a dict (field name → number); you passed a {type_name(report)}.")
     required = ("RequestId",) + REQUIRED_NUMBERS
     missing = [key for key in required if key not in report]
     if missing:
         names = ", ".join(repr(k) for k in missing)
         raise Failed(f"your dict has no {names}; use the field names as they appear in the REPORT line.")
+    numbers = {}
     for key in REQUIRED_NUMBERS + tuple(k for k in ("Init Duration",) if k in report):
-        value = report[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            kind = type(value).__name__
-            raise Failed(f"{key} is {value!r} ({kind}); store just the number, without the unit.")
+        numbers[key] = as_number(report[key])
+        if numbers[key] is None:
+            value = report[key]
+            raise Failed(f"{key} is {value!r} ({type_name(value)}); store just the number, without the unit.")
     aws.function(FUNCTION)
-    real = next((r for r in aws.reports(FUNCTION) if r.get("RequestId") == report["RequestId"]), None)
+    request_id = str(report["RequestId"]).strip()
+    real = next((r for r in aws.reports(FUNCTION) if r.get("RequestId") == request_id), None)
     if real is None:
         raise Failed(
             f"no REPORT line of {FUNCTION} in CloudWatch Logs has RequestId {report['RequestId']!r}: "
             "parse the REPORT line of your own invocation."
         )
-    for key in REQUIRED_NUMBERS + tuple(k for k in ("Init Duration",) if k in report):
+    if "Init Duration" in real and "Init Duration" not in report:
+        raise Failed(
+            "that REPORT line has an Init Duration (the invocation was a cold start): put it in your dict too."
+        )
+    for key, value in numbers.items():
         if key not in real:
             raise Failed(f"the REPORT line has no {key} field; leave it out of your dict.")
-        if not math.isclose(report[key], real[key], abs_tol=0.006):
+        if not math.isclose(value, real[key], abs_tol=0.006):
             unit = "MB" if "Memory" in key else "ms"
             raise Failed(f"{key} is {report[key]!r} in your dict; the REPORT line says {real[key]} {unit}.")
     return (
         f"billed {real['Billed Duration']} ms for {real['Duration']} ms of work, "
         f"{real['Max Memory Used']} of {real['Memory Size']} MB used"
     )
-
-
-def _role_arn(aws) -> str | None:
-    try:
-        return aws.role(ROLE)["Arn"]
-    except NotAttempted:
-        return None
 
 
 def _explain_error(result, handler: str) -> str:

@@ -5,26 +5,40 @@ The contract the lab text gives the learner (and these checks hold the function 
 - ``catalog_entry(bucket, key, size)`` (pure, in ``catalog.py``) returns
   ``{"object_key": key, "bucket": bucket, "size_bytes": size, "kind": "image" | "document" | "other"}``
   and raises ValueError for a folder marker (a key ending in ``/``) or a negative size;
-- ``upload-indexer`` answers an S3 event with ``{"indexed": [decoded keys, in order]}`` after writing one item per
-  record to the table ``upload-catalog``;
-- it answers anything else (not an S3 event, a record without bucket, key or size, a record catalog_entry refuses)
-  with ``{"indexed": [], "error": "<what is wrong>"}``, writes nothing, and does not raise.
+- ``upload-indexer`` (handler ``app.handler``, role ``upload-indexer-role``, ``TABLE_NAME=upload-catalog``)
+  answers an S3 event with ``{"indexed": [decoded keys, in order]}`` after writing one item per record;
+- a **poison event** (not an S3 event, a record without bucket, key or size, a record catalog_entry refuses)
+  is logged at level ERROR and the handler returns normally, having written nothing: S3 invokes it
+  asynchronously, so a returned value is discarded and only a raised error is retried;
+- a **failure to write** (the table cannot be reached) is not caught: the invocation fails, so Lambda retries.
+
+Every check run uses object keys and sizes of its own, new each time (hidden in the feedback), and removes
+the items it wrote.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
+from urllib.parse import quote_plus
 
-from workbook.checks import Failed, Lab, NotAttempted, iam_policies
+from workbook.checks import Failed, Lab, NotAttempted
+from workbook.checks.iam_policies import Grant
+from workbook.checks.log_levels import is_error
+from workbook.checks.values import type_name
 
 TABLE = "upload-catalog"
 ROLE = "upload-indexer-role"
 FUNCTION = "upload-indexer"
 BUCKET = "workbook-uploads"
+HANDLER = "app.handler"
 IMAGE = "image"
 DOCUMENT = "document"
 OTHER = "other"
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")
+DOCUMENT_EXTENSIONS = ("pdf", "txt", "csv", "docx", "xlsx")
+OTHER_EXTENSIONS = ("mp3", "zip", "gz", "exe", "md", "json")
+NEAR_MISSES = ("jpgx", "pdfs", "xpng", "txts", "docxx")  # contain a listed extension, but are not one
+PLATFORM = ("START ", "END ", "REPORT ", "INIT_START ", "INIT_REPORT ", "XRAY ")
 
 lab = Lab("02-handlers", "Lab 02 · An S3 upload indexer")
 
@@ -35,6 +49,7 @@ lab = Lab("02-handlers", "Lab 02 · An S3 upload indexer")
 @lab.step(
     "table",
     f"Create the DynamoDB table {TABLE}",
+    watches=("dynamodb:upload-catalog",),
     hints=[
         "The table needs one key: a partition key (`HASH`) named `object_key` of type string (`S`). "
         "Nothing else is declared up front: DynamoDB items may carry any other attributes.",
@@ -74,7 +89,13 @@ def table(aws):
             f"object_key is declared as type {types.get('object_key')!r}; object keys are strings: use 'S' "
             "(delete the table with dynamodb.delete_table(TableName='upload-catalog') and create it again)."
         )
-    return f"{TABLE} stores one item per object_key (a string)"
+    billing = (description.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+    if billing != "PAY_PER_REQUEST":
+        raise Failed(
+            f"{TABLE} uses {billing} billing; the step asks for on-demand billing: "
+            "dynamodb.update_table(TableName='upload-catalog', BillingMode='PAY_PER_REQUEST') changes it."
+        )
+    return f"{TABLE} stores one item per object_key (a string), billed on demand"
 
 
 def _table(aws) -> dict:
@@ -91,6 +112,7 @@ def _table(aws) -> dict:
 @lab.step(
     "role",
     f"Give {ROLE} the permissions the indexer needs",
+    watches=("iam-role:upload-indexer-role",),
     hints=[
         f"Like lab 01's role: a trust policy for `lambda.amazonaws.com`, a permission to write logs, and one more "
         f"permission, because the function writes items to {TABLE}. The sandbox enforces the role: a function can "
@@ -121,67 +143,72 @@ iam.put_role_policy(RoleName="upload-indexer-role", PolicyName="write-logs-and-c
 ''',
 )
 def role(aws):
-    documents = aws.execution_role_policies(ROLE)
-    if not any(iam_policies.allows(d, "dynamodb:PutItem") for d in documents):
-        raise Failed(
-            f"{ROLE} may write logs but not items: allow 'dynamodb:PutItem' on the table's ARN "
-            f"(arn:aws:dynamodb:…:table/{TABLE})."
-        )
     table_arn = f"arn:aws:dynamodb:{aws.region}:{aws.account_id}:table/{TABLE}"
-    resources = _put_item_resources(documents)
-    if not any(_matches(pattern, table_arn) for pattern in resources):
-        raise Failed(
-            f"{ROLE} may put items, but not into {TABLE}: the statement allowing 'dynamodb:PutItem' names "
-            f"{', '.join(repr(r) for r in resources)}. Use the table's ARN, table_arn from step 1 ({table_arn})."
-        )
-    other_table = f"arn:aws:dynamodb:{aws.region}:{aws.account_id}:table/some-other-table"
-    broad = [pattern for pattern in resources if _matches(pattern, other_table)]
-    if broad:
-        raise Failed(
-            f"{ROLE} may put items into every table ('dynamodb:PutItem' on {broad[0]!r}). Least privilege: "
-            f"allow it on the table's ARN only, table_arn from step 1 ({table_arn}), and update the policy "
-            "(iam.put_role_policy with the same PolicyName replaces it)."
-        )
-    return f"{ROLE} may write logs and put items into {TABLE} only"
-
-
-def _put_item_resources(documents) -> list[str]:
-    """The Resource patterns of every Allow statement that covers dynamodb:PutItem."""
-    resources = []
-    for document in documents:
-        statements = document.get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            if iam_policies.allows({"Statement": [statement]}, "dynamodb:PutItem"):
-                found = statement.get("Resource", "*" if "NotResource" in statement else [])
-                resources += found if isinstance(found, list) else [found]
-    return resources
-
-
-def _matches(pattern: str, arn: str) -> bool:
-    return fnmatch.fnmatchcase(arn, pattern)
+    needs = [*aws.log_writing(FUNCTION), Grant(("dynamodb:PutItem", "dynamodb:BatchWriteItem"), table_arn)]
+    aws.least_privilege_role(ROLE, needs, job="the indexer needs")
+    return f"{ROLE} is trusted by Lambda only, and may write logs and put items into {TABLE}, nothing more"
 
 
 # ------------------------------------------------------------------------------------------------ logic
 
-# (arguments, what catalog_entry must return)
-LOGIC_CASES = [
-    ((BUCKET, "photos/cat.JPG", 2048), IMAGE),
-    ((BUCKET, "reports/Q3 summary.pdf", 52_000), DOCUMENT),
-    (("archive", "notes/README", 12), OTHER),
-    (("archive", "backup.tar.gz", 5_000_000), OTHER),
-    (("archive", "exports/orders.csv.zip", 4_096), OTHER),
-    ((BUCKET, "exports/orders.csv", 0), DOCUMENT),
-]
-# arguments catalog_entry must refuse with ValueError, and why
-LOGIC_REFUSALS = [
-    ((BUCKET, "photos/", 0), "a key ending in '/' is a folder marker, not a file"),
-    ((BUCKET, "photos/dog.png", -1), "a size cannot be negative"),
-]
+
+def expected_entry(bucket: str, key: str, size: int) -> dict:
+    """What catalog_entry must return for a file (the lab's rules, written out once for the checks)."""
+    name = key.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    kind = IMAGE if extension in IMAGE_EXTENSIONS else DOCUMENT if extension in DOCUMENT_EXTENSIONS else OTHER
+    return {"object_key": key, "bucket": bucket, "size_bytes": size, "kind": kind}
+
+
+def _mixed_case(fresh, extension: str) -> str:
+    return "".join(c.upper() if fresh.randint(0, 1) else c for c in extension) if extension else extension
+
+
+def logic_cases(fresh) -> list[tuple[tuple, str, str]]:
+    """(arguments, what kind of file it is, the advice when it goes wrong): new names and sizes every run."""
+    bucket = fresh.choice([BUCKET, fresh.name("archive-")])
+
+    def key(folder: str, extension: str | None, base: str | None = None) -> str:
+        name = fresh.name(base or "") if base is None else base + fresh.token(4)
+        return f"{folder}{name}" + (f".{extension}" if extension else "")
+
+    def size() -> int:
+        return fresh.randint(1, 9_000_000)
+
+    image, document, other = (fresh.choice(IMAGE_EXTENSIONS), fresh.choice(DOCUMENT_EXTENSIONS),
+                              fresh.choice(OTHER_EXTENSIONS))  # fmt: skip
+    return [
+        ((bucket, key("photos/", image.upper()), size()), "an image whose extension is upper case (like 'cat.JPG')",
+         " Compare extensions in lower case."),
+        ((bucket, key("reports/", _mixed_case(fresh, document), "Q3 "), size()), "a document (like 'Q3 summary.Pdf')",
+         " Compare extensions in lower case."),
+        ((bucket, key("", other), size()), "a file with an extension that is neither an image nor a document",
+         " Only the extensions the step lists are images or documents; anything else is 'other'."),
+        ((bucket, key("misc/", fresh.choice(NEAR_MISSES)), size()),
+         "a file whose extension contains a listed one but is not one (like 'cat.jpgx')",
+         " Compare the whole extension with the list, not a part of it."),
+        ((bucket, key("v1.2/", None), size()), "a file name without a dot in a folder with one (like 'v1.2/README')",
+         " The extension belongs to the file name (after the last '/'): no dot there means 'other'."),
+        ((bucket, key("exports/", f"{fresh.choice(DOCUMENT_EXTENSIONS)}.{other}"), size()),
+         "a file name with two dots (like 'orders.csv.zip')", " The extension is what follows the *last* dot."),
+        ((bucket, key("backups/", f"{other}.{image}"), size()), "a file name with two dots (like 'backup.zip.png')",
+         " The extension is what follows the *last* dot."),
+        ((bucket, key("exports/", document), 0), "an empty document (size 0)", " A size of 0 is a valid, empty file."),
+    ]
+
+
+def logic_refusals(fresh) -> list[tuple[tuple, str]]:
+    """(arguments catalog_entry must refuse with ValueError, why)."""
+    return [
+        ((BUCKET, fresh.name("photos/", suffix="/"), 0), "a key ending in '/' is a folder marker, not a file"),
+        ((BUCKET, fresh.name("photos/", suffix=".png"), -fresh.randint(1, 10_000)), "a size cannot be negative"),
+    ]
 
 
 @lab.step(
     "logic",
     "Write catalog_entry, the business logic, and test it without AWS",
+    watches=("nothing:",),
     hints=[
         "`catalog_entry` knows nothing about events, Lambda or DynamoDB: three plain values in, one dict out. "
         "The kind comes from the file name's extension, compared in lower case: `photos/cat.JPG` is an image.",
@@ -193,6 +220,7 @@ LOGIC_REFUSALS = [
         "`{'object_key': key, 'bucket': bucket, 'size_bytes': size, 'kind': kind}`, and pass the function itself "
         "to the check: `checks.step('02-handlers', 'logic').check(catalog.catalog_entry)`.",
     ],
+    answers=("catalog.catalog_entry",),
     solution='''
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "webp"}
 DOCUMENT_EXTENSIONS = {"pdf", "txt", "csv", "docx", "xlsx"}
@@ -222,24 +250,24 @@ def logic(aws, catalog_entry=None):
         )
     if not callable(catalog_entry):
         raise Failed(
-            f"pass the function itself (catalog.catalog_entry, no parentheses); you passed a "
-            f"{type(catalog_entry).__name__}."
+            f"pass the function itself (catalog.catalog_entry, no parentheses); you passed a {type_name(catalog_entry)}."
         )
-    for arguments, kind in LOGIC_CASES:
-        bucket, key, size = arguments
-        expected = {"object_key": key, "bucket": bucket, "size_bytes": size, "kind": kind}
-        call = f"catalog_entry{arguments!r}"
+    cases = logic_cases(aws.fresh)
+    for number, (arguments, described, advice) in enumerate(cases):
+        expected = expected_entry(*arguments)
         try:
             entry = catalog_entry(*arguments)
         except Exception as exc:
-            raise Failed(f"{call} raised {_describe(exc)}; expected {expected}.") from None
+            raise Failed(f"for {described}, catalog_entry{arguments!r} raised {_describe(exc)}; expected {expected}.") from None
         if entry is None:
-            if arguments == LOGIC_CASES[0][0]:
-                raise NotAttempted(f"catalog_entry returns None so far: {call} should return {expected}.")
-            raise Failed(f"{call} returned None; expected {expected}.")
+            if number == 0:
+                raise NotAttempted(f"catalog_entry returns None so far: catalog_entry{arguments!r} should return {expected}.")
+            raise Failed(f"for {described}, catalog_entry{arguments!r} returned None; expected {expected}.")
         if entry != expected:
-            raise Failed(f"{call} returned {entry!r}; expected {expected}.{_kind_advice(entry, expected)}")
-    for arguments, reason in LOGIC_REFUSALS:
+            hint = advice if isinstance(entry, dict) and entry.get("kind") != expected["kind"] else ""
+            raise Failed(f"for {described}, catalog_entry{arguments!r} returned {entry!r}; expected {expected}.{hint}")
+    refusals = logic_refusals(aws.fresh)
+    for arguments, reason in refusals:
         call = f"catalog_entry{arguments!r}"
         try:
             entry = catalog_entry(*arguments)
@@ -248,29 +276,10 @@ def logic(aws, catalog_entry=None):
         except Exception as exc:
             raise Failed(f"{call} raised {_describe(exc)}; refuse it with a ValueError ({reason}).") from None
         raise Failed(f"{call} returned {entry!r}; it should raise ValueError: {reason}.")
-    return f"catalog_entry gives the right entry for {len(LOGIC_CASES)} files and refuses {len(LOGIC_REFUSALS)} bad ones"
-
-
-def _kind_advice(entry, expected) -> str:
-    if isinstance(entry, dict) and entry.get("kind") != expected["kind"]:
-        if expected["object_key"].endswith(".JPG"):
-            return " Compare extensions in lower case."
-        if "." not in expected["object_key"].rsplit("/", 1)[-1]:
-            return " A file name without a dot has no extension: its kind is 'other'."
-        name = expected["object_key"].rsplit("/", 1)[-1]
-        if name.count(".") > 1:
-            return f" The extension is what follows the *last* dot ({name.rsplit('.', 1)[1]!r})."
-    return ""
+    return f"catalog_entry gives the right entry for {len(cases)} files of its own and refuses {len(refusals)} bad ones"
 
 
 # ------------------------------------------------------------------------------------------------ handler
-
-# Each check run writes these keys under "checks/" (and deletes them first, so stale items prove nothing).
-SINGLE = [("checks/Q3+summary.PDF", "checks/Q3 summary.PDF", 52_000, DOCUMENT)]
-DOUBLE = [
-    ("checks/cat.jpg", "checks/cat.jpg", 2048, IMAGE),
-    ("checks/notes/READ+ME", "checks/notes/READ ME", 12, OTHER),
-]
 
 
 def s3_event(objects: list[tuple[str, int]], bucket: str = BUCKET) -> dict:
@@ -283,22 +292,40 @@ def s3_event(objects: list[tuple[str, int]], bucket: str = BUCKET) -> dict:
     return {"Records": records}
 
 
+def uploads(fresh, count: int) -> list[tuple[str, int]]:
+    """``count`` (decoded key, size) pairs of the check's own; the first always needs decoding (a space, an ë)."""
+    needs_decoding = [
+        lambda: fresh.name("reports/Q3 ", suffix=" summary.PDF"),
+        lambda: fresh.name("notes/Zoë ", suffix=" READ ME"),
+    ]
+    plain = [lambda: fresh.name("photos/", suffix=".jpg"), lambda: fresh.name("exports/", suffix=".csv.zip")]
+    picked = [fresh.choice(needs_decoding)] + fresh.sample(plain, count - 1)
+    return [(make(), fresh.randint(0, 5_000_000)) for make in fresh.shuffled(picked)]
+
+
+def encoded(key: str) -> str:
+    """An object key as S3 puts it in an event: URL-encoded, spaces as '+'."""
+    return quote_plus(key, safe="/")
+
+
 @lab.step(
     "handler",
     f"Deploy {FUNCTION}: S3 event in, items in {TABLE}",
+    watches=("lambda:upload-indexer", "iam-role:upload-indexer-role", "dynamodb:upload-catalog"),
     hints=[
         "The handler is the adapter: for each record take `record['s3']['bucket']['name']`, "
         "`record['s3']['object']['key']` and `record['s3']['object']['size']`, let `catalog.catalog_entry` build the "
         "item, `put_item` it, and return `{'indexed': [the keys, in order]}`.",
         "S3 URL-encodes object keys in events: `Q3 summary.PDF` arrives as `Q3+summary.PDF`. Decode the key with "
         "`urllib.parse.unquote_plus` before you store it. Create the DynamoDB table resource once, at module level: "
-        "`TABLE = boto3.resource('dynamodb').Table('upload-catalog')`.",
+        "`TABLE = boto3.resource('dynamodb').Table(os.environ['TABLE_NAME'])`.",
         "Deploy both files: `deploy_function(lam, 'upload-indexer', {'app.py': ..., 'catalog.py': ...}, role_arn, "
         "Environment={'Variables': {'TABLE_NAME': 'upload-catalog'}})` (read the files from `PROJECT`); the handler "
         "`app.handler` is its default. After changing app.py, run the same call again: it updates the function.",
     ],
     solution='''
 # app.py (catalog.py next to it in the zip)
+import logging
 import os
 from urllib.parse import unquote_plus
 
@@ -307,14 +334,16 @@ import boto3
 import catalog
 
 TABLE = boto3.resource("dynamodb").Table(os.environ.get("TABLE_NAME", "upload-catalog"))
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
 
 
 def handler(event, context):
     try:
         entries = [entry_from(record) for record in records_of(event)]
     except ValueError as problem:
-        print(f"not indexed: {problem}")
-        return {"indexed": [], "error": str(problem)}
+        logger.error("not indexed: %s", problem)
+        return {"indexed": []}
     for entry in entries:
         TABLE.put_item(Item=entry)
     return {"indexed": [entry["object_key"] for entry in entries]}
@@ -340,44 +369,71 @@ deploy_function(lam, "upload-indexer", FILES, role_arn, Environment={"Variables"
 ''',
 )
 def handler(aws):
-    aws.function(FUNCTION)
+    config = aws.function(FUNCTION)
+    _configured_as_asked(aws, config)
     _table(aws)
-    for objects in (SINGLE, DOUBLE):
-        _forget(aws, objects)
-        event = s3_event([(encoded, size) for encoded, _, size, _ in objects])
-        decoded = [key for _, key, _, _ in objects]
-        result = aws.invoke(FUNCTION, event)
-        described = f"an S3 event for {', '.join(repr(k) for k in decoded)}"
-        if result.function_error:
-            raise Failed(_explain_error(result, described))
-        expected = {"indexed": decoded}
-        if result.payload is None:
-            raise Failed(f"your handler returned None; {described} asked for {expected}.")
-        if result.payload != expected:
-            advice = ""
-            if isinstance(result.payload, dict) and any("+" in str(k) for k in result.payload.get("indexed") or []):
-                advice = " Decode the keys with urllib.parse.unquote_plus: S3 sends spaces as '+'."
-            raise Failed(f"for {described} your handler returned {result.payload!r}; expected {expected}.{advice}")
-        for encoded, key, size, kind in objects:
-            _expect_item(aws, encoded, {"object_key": key, "bucket": BUCKET, "size_bytes": size, "kind": kind})
-    return f"{FUNCTION} indexed 3 uploads from 2 events (keys decoded, one item each)"
+    written = []
+    try:
+        for count in (1, 2):
+            objects = uploads(aws.fresh, count)
+            written += [key for key, _ in objects]
+            _index(aws, objects)
+    finally:
+        _forget(aws, written)
+    return f"{FUNCTION} indexed 3 uploads of the check's own from 2 events (keys decoded, one item each)"
 
 
-def _forget(aws, objects) -> None:
+def _configured_as_asked(aws, config: dict) -> None:
+    fix = (
+        "deploy_function(lam, 'upload-indexer', FILES, role_arn, "
+        "Environment={'Variables': {'TABLE_NAME': 'upload-catalog'}}) sets them"
+    )
+    aws.expect_configuration(config, Handler=HANDLER, Environment={"TABLE_NAME": TABLE}, how=fix)
+    aws.expect_role(config, ROLE)
+
+
+def _index(aws, objects: list[tuple[str, int]]) -> None:
+    """Invoke the function with an S3 event for ``objects``; Failed unless it indexed each, as asked."""
+    event = s3_event([(encoded(key), size) for key, size in objects])
+    decoded = [key for key, _ in objects]
+    result = aws.invoke(FUNCTION, event)
+    described = f"an S3 event for {', '.join(repr(k) for k in decoded)}"
+    if result.function_error:
+        raise Failed(_explain_error(result, described))
+    expected = {"indexed": decoded}
+    if result.payload is None:
+        raise Failed(f"your handler returned None; {described} asked for {expected}.")
+    if result.payload != expected:
+        advice = ""
+        if isinstance(result.payload, dict) and result.payload.get("indexed") == [encoded(k) for k in decoded]:
+            advice = " Decode the keys with urllib.parse.unquote_plus: S3 sends spaces as '+' and other characters as %XX."
+        raise Failed(f"for {described} your handler returned {result.payload!r}; expected {expected}.{advice}")
+    for key, size in objects:
+        _expect_item(aws, encoded(key), expected_entry(BUCKET, key, size))
+
+
+def _forget(aws, keys) -> None:
     dynamodb = aws.client("dynamodb")
-    for encoded, key, _, _ in objects:
-        for stored in {encoded, key}:
-            dynamodb.delete_item(TableName=TABLE, Key={"object_key": {"S": stored}})
+    for key in keys:
+        for stored in {key, encoded(key)}:
+            try:
+                dynamodb.delete_item(TableName=TABLE, Key={"object_key": {"S": stored}})
+            except dynamodb.exceptions.ResourceNotFoundException:
+                return
 
 
-def _expect_item(aws, encoded: str, expected: dict) -> None:
+def _item(aws, key: str) -> dict | None:
     dynamodb = aws.client("dynamodb")
+    return dynamodb.get_item(TableName=TABLE, Key={"object_key": {"S": key}}, ConsistentRead=True).get("Item")
+
+
+def _expect_item(aws, encoded_key: str, expected: dict) -> None:
     key = expected["object_key"]
-    item = dynamodb.get_item(TableName=TABLE, Key={"object_key": {"S": key}}, ConsistentRead=True).get("Item")
+    item = _item(aws, key)
     if item is None:
-        if encoded != key and dynamodb.get_item(TableName=TABLE, Key={"object_key": {"S": encoded}}).get("Item"):
+        if encoded_key != key and _item(aws, encoded_key):
             raise Failed(
-                f"{TABLE} has an item for {encoded!r}, the key as S3 encodes it; store the decoded key {key!r} "
+                f"{TABLE} has an item for {encoded_key!r}, the key as S3 encodes it; store the decoded key {key!r} "
                 "(urllib.parse.unquote_plus)."
             )
         raise Failed(
@@ -404,83 +460,120 @@ def _plain(value: dict):
 
 # ------------------------------------------------------------------------------------------------ malformed
 
-GOOD_RECORD_KEY = "checks/before-the-bad-record.txt"
 
-
-def malformed_events() -> list[tuple[str, object]]:
-    """(what is wrong, event) for every malformed event the check sends."""
+def poison_events(fresh) -> list[tuple[str, object, list[str]]]:
+    """(what is wrong, event, keys it must not write) for every poison event the check sends."""
     no_object = {"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET}}}
-    mixed = s3_event([(GOOD_RECORD_KEY, 10)])
+    good_key = fresh.name("incoming/", suffix=".txt")
+    mixed = s3_event([(encoded(good_key), fresh.randint(1, 999))])
     mixed["Records"].append(no_object)
-    negative = s3_event([("checks/broken.png", -5)])
+    negative_key = fresh.name("photos/", suffix=".png")
+    folder_key = fresh.name("photos/", suffix="/")
     return [
-        ("an event that is not from S3", {"order_id": "A-1001"}),
-        ("a record without s3.object", {"Records": [no_object]}),
-        ("a good record followed by a record without s3.object", mixed),
-        ("a record with a negative size", negative),
-        ("an event that is a list", ["checks/cat.jpg"]),
+        ("an event that is not from S3", {"order_id": fresh.name("A-")}, []),
+        ("a record without s3.object", {"Records": [no_object]}, []),
+        ("a good record followed by a record without s3.object", mixed, [good_key]),
+        ("a record with a negative size", s3_event([(encoded(negative_key), -fresh.randint(1, 999))]), [negative_key]),
+        ("a record for a folder marker (a key ending in '/')", s3_event([(encoded(folder_key), 0)]), [folder_key]),
+        ("an event that is a list", [fresh.name("photos/", suffix=".jpg")], []),
     ]
 
 
 @lab.step(
     "malformed",
-    "Answer malformed events with a clear error, not a crash",
+    "Poison events: log at ERROR and move on; failures to write: raise",
+    watches=("lambda:upload-indexer", "iam-role:upload-indexer-role", "dynamodb:upload-catalog"),
     hints=[
-        "Invoke your function with `{'order_id': 'A-1001'}` and read the error: `KeyError: 'Records'`. "
-        "The contract: for an event you cannot index, return `{'indexed': [], 'error': '<what is wrong>'}` "
-        "and write nothing.",
-        "Check the shape before you use it: is the event a dict with a non-empty `Records` list? Does every record "
-        "have `s3.bucket.name`, `s3.object.key` and `s3.object.size`? Turn a `KeyError` or `TypeError` while "
-        "reading a record into a `ValueError` with a message, and catch `ValueError` (also what catalog_entry raises) "
-        "in the handler.",
-        "Build all entries first, write afterwards: inside the `try`, collect the `catalog.catalog_entry(...)` result "
-        "of every record in a list; after the `try`, `put_item` them in a loop. Then an event whose second record is "
-        "broken leaves the table unchanged.",
+        "S3 invokes the function asynchronously: what the handler returns is thrown away, and only a raised error "
+        "is retried. An event you cannot index fails the same way on every retry, so log it at level ERROR and "
+        "return: `logger.error('not indexed: %s', problem)` with `logger = logging.getLogger()`.",
+        "Check the whole event before writing anything: a dict with a non-empty `Records` list, and "
+        "`s3.bucket.name`, `s3.object.key` and `s3.object.size` in every record. Turn a `KeyError` or `TypeError` "
+        "into a `ValueError`; catch `ValueError` (also what catalog_entry raises), log it at ERROR, and return.",
+        "Catch only `ValueError`: an error from `put_item` (the table unreachable, throttling) is not the event's "
+        "fault and may pass on a retry, so let it propagate. Build all entries first, write them afterwards, so an "
+        "event whose second record is broken leaves the table unchanged.",
     ],
     solution='''
+logger = logging.getLogger()
+
+
 def handler(event, context):
     try:
         entries = [entry_from(record) for record in records_of(event)]   # validate everything first
-    except ValueError as problem:
-        print(f"not indexed: {problem}")
-        return {"indexed": [], "error": str(problem)}
-    for entry in entries:                                                 # then write
+    except ValueError as problem:                                         # a poison event: retrying cannot help
+        logger.error("not indexed: %s", problem)
+        return {"indexed": []}
+    for entry in entries:                                                 # errors here are raised: Lambda retries
         TABLE.put_item(Item=entry)
     return {"indexed": [entry["object_key"] for entry in entries]}
 ''',
 )
 def malformed(aws):
-    aws.function(FUNCTION)
+    config = aws.function(FUNCTION)
     _table(aws)
-    dynamodb = aws.client("dynamodb")
-    for stale in (GOOD_RECORD_KEY, "checks/broken.png"):
-        dynamodb.delete_item(TableName=TABLE, Key={"object_key": {"S": stale}})
-    for problem, event in malformed_events():
+    written: list[str] = []
+    try:
+        for problem, event, keys in poison_events(aws.fresh):
+            written += keys
+            _expect_poison_handled(aws, problem, event)
+        for key in written:
+            if _item(aws, key):
+                raise Failed(
+                    f"after a poison event {TABLE} has an item for {key!r}: check every record before writing any, "
+                    "so that a bad event changes nothing."
+                )
+        objects = uploads(aws.fresh, 1)
+        written += [key for key, _ in objects]
+        event = s3_event([(encoded(key), size) for key, size in objects])
         result = aws.invoke(FUNCTION, event)
-        sent = f"{problem} ({_short(event)})"
         if result.function_error:
-            kind = result.payload.get("errorType", "") if isinstance(result.payload, dict) else ""
-            if kind in _CODE_ERRORS:
-                raise Failed(_explain_error(result, sent))
+            raise Failed(_explain_error(result, "a good S3 event"))
+        errors = [line for line in _own_lines(result.log) if is_error(line)]
+        if errors:
             raise Failed(
-                f"for {sent} your handler crashed with {result.error_summary}. "
-                "Return {'indexed': [], 'error': '<what is wrong>'} instead of raising."
+                f"for a good S3 event your handler logged at ERROR: {errors[0][:120]!r}. Keep ERROR for what needs "
+                "a person's attention (an alarm on ERROR lines would go off for every upload); log the rest at INFO."
             )
-        payload = result.payload
-        if not isinstance(payload, dict) or payload.get("indexed") != [] or not isinstance(payload.get("error"), str):
-            raise Failed(
-                f"for {sent} your handler returned {payload!r}; "
-                "expected {'indexed': [], 'error': '<what is wrong>'}."
-            )
-        if not payload["error"].strip():
-            raise Failed(f"for {sent} the error message is empty; say what is wrong with the event.")
-    for written in (GOOD_RECORD_KEY, "checks/broken.png"):
-        if dynamodb.get_item(TableName=TABLE, Key={"object_key": {"S": written}}, ConsistentRead=True).get("Item"):
-            raise Failed(
-                f"after a malformed event {TABLE} has an item for {written!r}: check every record before writing "
-                "any, so a bad event changes nothing."
-            )
-    return f"{len(malformed_events())} malformed events answered with an error; nothing written"
+        _expect_write_failure_raised(aws, config, event)
+    finally:
+        _forget(aws, written)
+    return "poison events are logged at ERROR and dropped, nothing written; a failure to write is raised for a retry"
+
+
+def _expect_poison_handled(aws, problem: str, event) -> None:
+    result = aws.invoke(FUNCTION, event)
+    sent = f"{problem} ({_short(event)})"
+    if result.function_error:
+        kind = result.payload.get("errorType", "") if isinstance(result.payload, dict) else ""
+        if kind in _CODE_ERRORS:
+            raise Failed(_explain_error(result, sent))
+        raise Failed(
+            f"for {sent} your handler raised {result.error_summary}. S3 would retry that event, and it would fail "
+            "the same way every time: log what is wrong at level ERROR and return instead of raising."
+        )
+    if not any(is_error(line) for line in _own_lines(result.log)):
+        logged = [line for line in _own_lines(result.log)]
+        seen = f" It logged {logged[0][:100]!r}." if logged else " It logged nothing."
+        raise Failed(
+            f"for {sent} your handler returned without logging at level ERROR.{seen} Nobody reads what an S3-"
+            "triggered function returns: log the problem with logger.error(...) so that it can be found and "
+            "counted."
+        )
+
+
+def _expect_write_failure_raised(aws, config: dict, event: dict) -> None:
+    variables = dict((config.get("Environment") or {}).get("Variables") or {})
+    missing_table = aws.fresh.name("unreachable-table-")
+    with aws.configured(FUNCTION, Environment={"Variables": {**variables, "TABLE_NAME": missing_table}}):
+        result = aws.invoke(FUNCTION, event)
+    if not result.function_error:
+        raise Failed(
+            "when the table cannot be written (the check pointed TABLE_NAME at a table that does not exist), your "
+            f"handler returned {str(result.payload)[:100]}: an S3 upload would be lost without a retry. Catch only "
+            "the errors of a bad event (ValueError), and let errors from put_item propagate so Lambda retries. "
+            "(The handler must read the table name from TABLE_NAME, as the template does.)"
+        )
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -489,9 +582,16 @@ def malformed(aws):
 _CODE_ERRORS = {"Runtime.ImportModuleError", "Runtime.HandlerNotFound", "Runtime.UserCodeSyntaxError"}
 
 
+def _own_lines(log: str) -> list[str]:
+    """The lines the handler wrote in one invocation's log tail: after START, platform lines left out."""
+    lines = log.split("\n")
+    start = next((n for n, line in enumerate(lines) if line.startswith("START ")), -1)
+    return [line for line in lines[start + 1 :] if line.strip() and not line.startswith(PLATFORM)]
+
+
 def _short(event, limit: int = 120) -> str:
     """An event as JSON, cut to ``limit`` characters."""
-    text = json.dumps(event)
+    text = json.dumps(event, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -508,10 +608,11 @@ def _explain_error(result, described: str) -> str:
     if "AccessDenied" in kind or "AccessDenied" in message or "not authorized" in message:
         return f"{text}. The role {ROLE} must allow dynamodb:PutItem on the table {TABLE}."
     if kind == "ResourceNotFoundException":
-        return f"{text}. Does the handler write to the table named {TABLE!r}?"
+        return f"{text}. Does the handler write to the table named in TABLE_NAME ({TABLE!r})?"
     return f"{text}. Invoke it yourself with that event and LogType='Tail' to read the traceback."
 
 
 def _describe(exc: BaseException) -> str:
+    name = getattr(exc, "learner_type", None) or exc.__class__.__name__
     text = str(exc).strip()
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+    return f"{name}: {text}" if text else name

@@ -4,13 +4,15 @@ The contract the lab text gives the learner:
 
 - the event is ``{"items": [{"id": "inv-01", "work_ms": 250}, ...]}``; processing an item takes ``work_ms``
   milliseconds (the lab's stand-in for real work is ``time.sleep(work_ms / 1000)``);
-- ``batch-processor`` (Timeout 2 s) processes the items **in order** and returns
-  ``{"processed": [ids], "unprocessed": [the items it did not process, exactly as received]}``;
+- ``batch-processor`` (Timeout 2 s, role ``batch-processor-role``) processes the items
+  **in order** and returns ``{"processed": [ids], "unprocessed": [the items it did not process, exactly as
+  received]}``;
 - before each item it checks ``context.get_remaining_time_in_millis()``; when the time left is less than the item's
   ``work_ms`` plus a safety margin (100–500 ms) it stops and returns, rather than being cut off by the timeout.
 
-Each check invokes the function once with a batch of its own and reads the REPORT line of that invocation;
-all three together take about 3 seconds.
+The checks send batches of their own (new ids, sizes and extra fields every run). Where a step teaches the
+remaining-time pattern, the check changes the function's Timeout for its invocations (and puts it back) and
+expects the handler to follow: a handler that counts items instead of asking the context does not pass.
 """
 
 from __future__ import annotations
@@ -19,19 +21,15 @@ from workbook import lambda_logs
 from workbook.checks import Failed, Lab
 
 FUNCTION = "batch-processor"
-MAX_TIMEOUT = 3  # seconds: the check's big batch must not fit in the function's timeout
+ROLE = "batch-processor-role"
+TIMEOUT = 2  # seconds: the lab's timeout, which deploy_batch sets
 
 lab = Lab("03-context", "Lab 03 · A batch worker that watches the clock")
 
 
-def batch(prefix: str, *work_ms: int) -> list[dict]:
-    """Items ``{"id": "<prefix>-01", "work_ms": …}`` in order."""
-    return [{"id": f"{prefix}-{n:02d}", "work_ms": ms} for n, ms in enumerate(work_ms, start=1)]
-
-
-SMALL = batch("chk-small", 40, 40, 40)
-BIG = batch("chk-big", *[250] * 12)  # 3 s of work
-UNEVEN = batch("chk-uneven", 300, 300, 1600, 100)  # the 1600 ms item does not fit after the first two
+def batch(fresh, *work_ms: int) -> list[dict]:
+    """Items of the check's own: new ids, and an extra field the handler must hand back unchanged."""
+    return [{"id": fresh.name("inv-"), "work_ms": ms, "customer": fresh.name("cust-")} for ms in work_ms]
 
 
 def _ids(items) -> list:
@@ -40,10 +38,9 @@ def _ids(items) -> list:
 
 def _run(aws, items: list[dict]):
     """Invoke the function with ``items``: (result, REPORT fields of that invocation)."""
-    config = aws.function(FUNCTION)
     result = aws.invoke(FUNCTION, {"items": items})
     report = lambda_logs.last_report(result.log) or {}
-    return config, result, report
+    return result, report
 
 
 def _shape(result, items: list[dict], described: str) -> tuple[list, list]:
@@ -66,22 +63,24 @@ def _shape(result, items: list[dict], described: str) -> tuple[list, list]:
         raise Failed("'processed' and 'unprocessed' must both be lists.")
     if processed + _ids(unprocessed) != _ids(items):
         raise Failed(
-            f"for {described} your handler returned processed={processed} and unprocessed ids "
-            f"{_ids(unprocessed)}; together they must be every id, in the order of the batch: {_ids(items)}. "
-            "Process the items in order and stop at the first one you cannot finish."
+            f"for {described} your handler returned {len(processed)} processed ids and {len(unprocessed)} unprocessed "
+            f"items; together they must be the ids of every item, in the order of the batch. Process the items in "
+            "order, stop at the first one you cannot finish, and return the ids you processed "
+            "(e.g. 'inv-01'), not the items."
         )
     expected_rest = items[len(processed) :]
     if unprocessed != expected_rest:
         raise Failed(
-            f"'unprocessed' must hold the items exactly as they came in (e.g. {expected_rest[0]}), "
-            "so that the caller can send them again."
+            "'unprocessed' must hold the items exactly as they came in, every field included (the check's items "
+            "carry more than 'id' and 'work_ms'), so that the caller can send them again: items[position:]."
         )
     return processed, unprocessed
 
 
 def _worked(report: dict, items: list[dict], processed: list) -> None:
     """The REPORT line's Duration must cover the work of the items the handler says it processed."""
-    work = sum(item["work_ms"] for item in items if item["id"] in set(processed))
+    done = set(processed)
+    work = sum(item["work_ms"] for item in items if item["id"] in done)
     duration = report.get("Duration")
     if duration is not None and duration < 0.9 * work:
         raise Failed(
@@ -90,9 +89,21 @@ def _worked(report: dict, items: list[dict], processed: list) -> None:
         )
 
 
+def _timed_out(result, report: dict) -> bool:
+    summary = result.error_summary if result.function_error else ""
+    return "Timedout" in summary or "timed out" in summary.lower() or report.get("Status") == "timeout"
+
+
+def _lab_function(aws) -> dict:
+    config = aws.function(FUNCTION)
+    aws.expect_role(config, ROLE)
+    return config
+
+
 @lab.step(
     "deploy",
     f"Deploy {FUNCTION} and finish a small batch",
+    watches=("lambda:batch-processor", "iam-role:batch-processor-role"),
     hints=[
         "Loop over `event['items']`; for each item sleep `item['work_ms'] / 1000` seconds (the stand-in for real work) "
         "and remember its id. At the end return `{'processed': [...ids...], 'unprocessed': []}`.",
@@ -116,31 +127,32 @@ deploy_batch(BATCH_PY)
 ''',
 )
 def deploy(aws):
-    config, result, report = _run(aws, SMALL)
-    timeout = config.get("Timeout", 3)
-    if timeout > MAX_TIMEOUT:
-        raise Failed(
-            f"{FUNCTION} has a timeout of {timeout} s; this lab needs a short one so that the batches do not fit: "
-            f"set Timeout=2 (deploy_batch does)."
-        )
+    config = _lab_function(aws)
+    aws.expect_configuration(config, Timeout=TIMEOUT, how="deploy_batch(BATCH_PY) deploys it with Timeout=2")
+    fresh = aws.fresh
+    items = batch(fresh, *(fresh.randint(20, 60) for _ in range(fresh.randint(3, 5))))
+    work = sum(item["work_ms"] for item in items)
+    described = f"a small batch of {len(items)} items ({work} ms of work)"
+    result, report = _run(aws, items)
     if _timed_out(result, report):
         raise Failed(
-            f"a small batch of {len(SMALL)} items (120 ms of work in all) ran into the {timeout} s timeout. "
+            f"{described} ran into the {TIMEOUT} s timeout. "
             "time.sleep takes seconds: sleep item['work_ms'] / 1000, not item['work_ms']."
         )
-    processed, unprocessed = _shape(result, SMALL, f"a small batch of {len(SMALL)} items (120 ms of work)")
+    processed, unprocessed = _shape(result, items, described)
     if unprocessed:
         raise Failed(
-            f"a batch of {len(SMALL)} items with 40 ms of work each fits easily in {timeout} s, but your handler left "
-            f"{_ids(unprocessed)} unprocessed. Only stop when the time left is really short."
+            f"{described} fits easily in {TIMEOUT} s, but your handler left {len(unprocessed)} of them unprocessed. "
+            "Only stop when the time left is really short."
         )
-    _worked(report, SMALL, processed)
-    return f"{FUNCTION} (timeout {timeout} s) finished a batch of {len(SMALL)} items"
+    _worked(report, items, processed)
+    return f"{FUNCTION} (timeout {TIMEOUT} s) finished a batch of {len(items)} items of the check's own"
 
 
 @lab.step(
     "deadline",
     "Stop before the timeout and return the unfinished items",
+    watches=("lambda:batch-processor", "iam-role:batch-processor-role"),
     hints=[
         "Before each item ask `context.get_remaining_time_in_millis()`. If less than a safety margin is left, stop "
         "and return what you processed and the rest of the items.",
@@ -170,33 +182,50 @@ deploy_batch(BATCH_PY)
 ''',
 )
 def deadline(aws):
-    config, result, report = _run(aws, BIG)
-    timeout = config.get("Timeout", 3)
-    described = f"a batch of {len(BIG)} items of 250 ms (3 s of work, timeout {timeout} s)"
-    if _timed_out(result, report):
+    _lab_function(aws)
+    fresh = aws.fresh
+    counts = {}
+    for timeout in (1, TIMEOUT):
+        items = batch(fresh, *(fresh.randint(150, 250) for _ in range(fresh.randint(13, 16))))
+        work = sum(item["work_ms"] for item in items)
+        described = f"a batch of {len(items)} items of about 200 ms ({work} ms of work) with the timeout at {timeout} s"
+        with aws.configured(FUNCTION, Timeout=timeout):
+            result, report = _run(aws, items)
+        if _timed_out(result, report):
+            raise Failed(
+                f"for {described} your function ran into its timeout ({result.error_summary or 'Status: timeout'}). "
+                "Check context.get_remaining_time_in_millis() before each item and stop while more than one item's "
+                "work plus a margin is left."
+            )
+        processed, unprocessed = _shape(result, items, described)
+        if not unprocessed:
+            raise Failed(
+                f"for {described} your handler reports every item processed; that much work cannot fit. "
+                "Is the work skipped?"
+            )
+        if not processed:
+            raise Failed(
+                f"for {described} your handler stopped before the first item, with the whole timeout left. "
+                "Keep the safety margin small (100–500 ms)."
+            )
+        _worked(report, items, processed)
+        counts[timeout] = len(processed)
+    if counts[TIMEOUT] <= counts[1]:
         raise Failed(
-            f"for {described} your function ran into its timeout ({result.error_summary or 'Status: timeout'}). "
-            "Check context.get_remaining_time_in_millis() before each item and stop while more than one item's "
-            "work (250 ms) plus a margin is left."
+            f"the check ran your function with a 1 s and a {TIMEOUT} s timeout, and it processed {counts[1]} and "
+            f"{counts[TIMEOUT]} items: with twice the time it should do more. Decide with "
+            "context.get_remaining_time_in_millis(), not with a fixed number of items or a fixed clock."
         )
-    processed, unprocessed = _shape(result, BIG, described)
-    if not unprocessed:
-        raise Failed(
-            f"for {described} your handler reports every item processed; 3 s of work cannot fit in a {timeout} s "
-            "timeout. Is the timeout longer than you think, or is the work skipped?"
-        )
-    if len(processed) < 3:
-        raise Failed(
-            f"for {described} your handler stopped after {len(processed)} item(s), with most of the time still left. "
-            "Keep the safety margin small (100–500 ms plus the item's work)."
-        )
-    _worked(report, BIG, processed)
-    return f"processed {len(processed)} of {len(BIG)} items in {report.get('Duration', '?')} ms, returned the other {len(unprocessed)}"
+    return (
+        f"with the timeout at 1 s it processed {counts[1]} items, at {TIMEOUT} s {counts[TIMEOUT]}, "
+        "and handed back the rest each time"
+    )
 
 
 @lab.step(
     "uneven",
     "Items of different sizes: make sure the next item fits",
+    watches=("lambda:batch-processor", "iam-role:batch-processor-role"),
     hints=[
         "A fixed margin is not enough when one item takes longer than the margin: the handler starts it, and the "
         "timeout cuts it off. Compare the time left with *this* item's work.",
@@ -225,34 +254,51 @@ deploy_batch(BATCH_PY)
 ''',
 )
 def uneven(aws):
-    config, result, report = _run(aws, UNEVEN)
-    timeout = config.get("Timeout", 3)
-    works = ", ".join(f"{item['work_ms']}" for item in UNEVEN)
-    described = f"a batch of items taking {works} ms (timeout {timeout} s)"
+    _lab_function(aws)
+    fresh = aws.fresh
+    # 1 s timeout: a big item that cannot fit after the small ones (but would under a fixed 500 ms margin).
+    smalls = [fresh.randint(100, 200) for _ in range(fresh.randint(1, 2))]
+    big = 1000 - sum(smalls) + fresh.randint(50, 200)
+    items = batch(fresh, *smalls, big, fresh.randint(50, 100))
+    described = (
+        f"a batch of {len(smalls)} small item(s), then one of {big} ms and a small one, with the timeout at 1 s"
+    )
+    with aws.configured(FUNCTION, Timeout=1):
+        result, report = _run(aws, items)
     if _timed_out(result, report):
         raise Failed(
-            f"for {described} your function ran into its timeout: it started the 1600 ms item with only about "
-            "1400 ms left. Before each item, check that the time left covers that item's work_ms plus the margin."
+            f"for {described} your function ran into its timeout: it started the {big} ms item without enough time "
+            "left. Before each item, check that the time left covers that item's work_ms plus the margin."
         )
     if isinstance(result.payload, dict) and not result.function_error:
         done = result.payload.get("processed")
-        if isinstance(done, list) and UNEVEN[3]["id"] in done and UNEVEN[2]["id"] not in done:
+        if isinstance(done, list) and items[-1]["id"] in done and items[-2]["id"] not in done:
             raise Failed(
-                f"your handler skipped {UNEVEN[2]['id']} and went on with {UNEVEN[3]['id']}; items are processed in "
-                "order, so stop at the first item that does not fit and return it and everything after it."
+                "your handler skipped the item that did not fit and went on with the one after it; items are "
+                "processed in order, so stop at the first item that does not fit and return it and everything after it."
             )
-    processed, _ = _shape(result, UNEVEN, described)
-    expected = _ids(UNEVEN[:2])
-    if timeout == 2 and processed != expected:
+    processed, _ = _shape(result, items, described)
+    if len(processed) != len(smalls):
         raise Failed(
-            f"for {described} your handler processed {processed}; expected {expected}: the first two fit easily "
-            "(600 ms of 2000), the third (1600 ms) does not fit in what is left."
+            f"for {described} your handler processed {len(processed)} item(s); expected the {len(smalls)} small "
+            f"one(s) before the {big} ms item, which does not fit in what is left."
         )
-    _worked(report, UNEVEN, processed)
-    return f"processed {processed}, handed back the 1600 ms item and the one after it"
-
-
-def _timed_out(result, report: dict) -> bool:
-    summary = result.error_summary if result.function_error else ""
-    return "Timedout" in summary or "timed out" in summary.lower() or report.get("Status") == "timeout"
-
+    _worked(report, items, processed)
+    # The lab's 2 s timeout: now the big item fits, and the handler must not stop early.
+    smalls = [fresh.randint(100, 200) for _ in range(fresh.randint(1, 2))]
+    last = fresh.randint(50, 100)
+    big = fresh.randint(500, 2000 - sum(smalls) - last - 650)
+    items = batch(fresh, *smalls, big, last)
+    described = f"a batch of {len(items)} items with {sum(i['work_ms'] for i in items)} ms of work in all, timeout {TIMEOUT} s"
+    with aws.configured(FUNCTION, Timeout=TIMEOUT):
+        result, report = _run(aws, items)
+    if _timed_out(result, report):
+        raise Failed(f"for {described} your function ran into its timeout.")
+    processed, unprocessed = _shape(result, items, described)
+    if unprocessed:
+        raise Failed(
+            f"for {described} your handler stopped early and handed back {len(unprocessed)} item(s), though they all "
+            "fit with time to spare. Stop only when the next item's work plus the margin does not fit."
+        )
+    _worked(report, items, processed)
+    return "stopped before an item too big for the time left (1 s), and finished a batch that fits (2 s)"
