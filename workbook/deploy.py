@@ -3,7 +3,9 @@
 - :func:`zip_code` builds a deployment package (a zip file) in memory from ``{filename: source}``;
 - :func:`create_execution_role` creates the IAM role a function runs as (trusted by Lambda, may write logs);
 - :func:`deploy_function` creates a function, or updates its code and configuration if it exists, and waits
-  until it is ready.
+  until it is ready;
+- :func:`wait_for_provisioned_concurrency` waits until the provisioned concurrency of an alias or version
+  is ready.
 
 Lesson 01 does each of these by hand with boto3; later lessons use the helpers, which make the same calls.
 
@@ -172,3 +174,42 @@ def _update_function(lam, name: str, package: bytes, settings: dict) -> None:
     if tags:
         arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
         lam.tag_resource(Resource=arn, Tags=tags)
+
+
+def wait_for_provisioned_concurrency(
+    lam, name: str, qualifier: str, *, delay: float = 0.5, timeout: float = 300
+) -> dict:
+    """Wait until the provisioned concurrency of ``name:qualifier`` is ``READY``; return its configuration.
+
+    boto3 has no waiter for it, so this is one built the same way (botocore's ``WaiterModel``): it asks
+    ``get_provisioned_concurrency_config`` every ``delay`` seconds and stops at ``READY``, or raises
+    ``botocore.exceptions.WaiterError`` at ``FAILED`` or after ``timeout`` seconds. On AWS allocation takes
+    a minute or two; in the sandbox, seconds.
+
+    Example::
+
+        lam.put_provisioned_concurrency_config(FunctionName="prices", Qualifier="live",
+                                               ProvisionedConcurrentExecutions=2)
+        wait_for_provisioned_concurrency(lam, "prices", "live")["Status"]      # 'READY'
+    """
+    from botocore.waiter import WaiterModel, create_waiter_with_client
+
+    model = WaiterModel(
+        {
+            "version": 2,
+            "waiters": {
+                "ProvisionedConcurrencyReady": {
+                    "operation": "GetProvisionedConcurrencyConfig",
+                    "delay": delay,
+                    "maxAttempts": max(1, int(timeout / delay)),
+                    "acceptors": [
+                        {"state": "success", "matcher": "path", "argument": "Status", "expected": "READY"},
+                        {"state": "failure", "matcher": "path", "argument": "Status", "expected": "FAILED"},
+                    ],
+                }
+            },
+        }
+    )
+    waiter = create_waiter_with_client("ProvisionedConcurrencyReady", model, lam)
+    waiter.wait(FunctionName=name, Qualifier=qualifier)
+    return lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
