@@ -11,6 +11,7 @@ import textwrap
 from urllib.parse import urlparse
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from tests.functional.pyrun import ROOT, hermetic_env, run_python_json
@@ -185,13 +186,14 @@ def test_context_manager_stops_and_restores_on_exit():
 
 
 def test_sandboxes_in_two_processes_do_not_collide(sb):
-    """Do two kernels on one laptop get different ports and separate accounts?"""
+    """Do two kernels on one laptop get different ports, separate accounts, and keys that open only their own?"""
     child_code = """
         import sys
         from workbook import sandbox
         sb = sandbox.start()
         sb.client("s3").create_bucket(Bucket="child-bucket")
-        print(sb.endpoint_url, flush=True)
+        from workbook.sandbox.isolation import FAKE_ACCESS_KEY_ID
+        print(sb.endpoint_url, FAKE_ACCESS_KEY_ID, flush=True)
         sys.stdin.readline()
     """
     child = subprocess.Popen(
@@ -206,13 +208,16 @@ def test_sandboxes_in_two_processes_do_not_collide(sb):
     try:
         ready, _, _ = select.select([child.stdout], [], [], 60)
         assert ready, "the second sandbox did not start within 60 s"
-        child_endpoint = child.stdout.readline().strip()
+        child_endpoint, _, child_key = child.stdout.readline().strip().partition(" ")
         assert child_endpoint.startswith("http://127.0.0.1:"), child.stderr.read() if child.poll() else child_endpoint
         sb.client("s3").create_bucket(Bucket="parent-bucket")
 
         assert child_endpoint != sb.endpoint_url
         mine = [b["Name"] for b in sb.client("s3").list_buckets()["Buckets"]]
-        theirs = [b["Name"] for b in sb.client("s3", endpoint_url=child_endpoint).list_buckets()["Buckets"]]
+        with pytest.raises(botocore.exceptions.ClientError, match="InvalidAccessKeyId"):
+            sb.client("s3", endpoint_url=child_endpoint).list_buckets()  # our key means nothing to the other
+        theirs_client = sb.client("s3", endpoint_url=child_endpoint, aws_access_key_id=child_key, aws_secret_access_key="x")
+        theirs = [b["Name"] for b in theirs_client.list_buckets()["Buckets"]]
         assert (mine, theirs) == (["parent-bucket"], ["child-bucket"])
     finally:
         child.communicate(input="\n", timeout=30)

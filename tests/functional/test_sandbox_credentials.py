@@ -7,6 +7,7 @@ each test checks one thing that process saw.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 
 import pytest
@@ -26,6 +27,7 @@ import boto3, botocore.exceptions, botocore.session
 
 boto3.setup_default_session()        # a default session made before start, as a learner's earlier cell would
 from workbook import sandbox
+from workbook.sandbox import isolation
 sb = sandbox.start()
 
 session = boto3.Session()
@@ -47,6 +49,7 @@ print(json.dumps({
     "region": session.region_name,
     "s3_endpoint": boto3.client("s3").meta.endpoint_url,
     "sandbox_endpoint": sb.endpoint_url,
+    "sandbox_key": isolation.FAKE_ACCESS_KEY_ID,
     "account": boto3.client("sts").get_caller_identity()["Account"],
 }))
 """
@@ -96,17 +99,17 @@ def scenario(tmp_path_factory):
 
 def test_boto3_resolves_the_sandbox_keys(scenario):
     """Does boto3 resolve the sandbox's fake access key, from the environment?"""
-    assert (scenario["boto3_key"], scenario["boto3_method"]) == (FAKE_ACCESS_KEY_ID, "env")
+    assert (scenario["boto3_key"], scenario["boto3_method"]) == (scenario["sandbox_key"], "env")
 
 
 def test_botocore_resolves_the_sandbox_keys(scenario):
     """Does a bare botocore session resolve the sandbox's fake access key too?"""
-    assert scenario["botocore_key"] == FAKE_ACCESS_KEY_ID
+    assert scenario["botocore_key"] == scenario["sandbox_key"]
 
 
 def test_a_default_session_made_before_start_is_not_reused(scenario):
     """Does a client made with boto3's default session after start sign with the fake key, not one cached before?"""
-    assert scenario["default_client_key"] == FAKE_ACCESS_KEY_ID
+    assert scenario["default_client_key"] == scenario["sandbox_key"]
 
 
 def test_none_of_the_learners_keys_is_used(scenario):
@@ -163,3 +166,9 @@ def test_without_the_sandbox_the_learners_profile_would_be_used(tmp_path):
         env=hermetic_env(HOME=str(tmp_path), AWS_PROFILE="learner"),
     )
     assert (seen, marker.exists()) == (PROCESS_KEY, True)
+
+
+def test_the_sandbox_key_is_new_in_every_process(scenario):
+    """Is the key the sandbox accepts as administrator random per process, never the published constant?"""
+    assert re.fullmatch(r"AKIA[A-Z0-9]{16}", scenario["sandbox_key"])
+    assert scenario["sandbox_key"] not in (FAKE_ACCESS_KEY_ID, "AKIAWORKBOOKSANDBOX0")

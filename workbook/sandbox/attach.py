@@ -29,7 +29,13 @@ from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from .core import Sandbox, SandboxError
-from .isolation import ACCOUNT_ID, FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, IsolatedEnvironment
+from .isolation import (
+    ACCESS_KEY_VARIABLE,
+    ACCOUNT_ID,
+    FAKE_ACCESS_KEY_ID,
+    FAKE_SECRET_ACCESS_KEY,
+    IsolatedEnvironment,
+)
 
 ENDPOINT_VARIABLE = "WORKBOOK_SANDBOX_ENDPOINT"
 TOKEN_VARIABLE = "WORKBOOK_SANDBOX_TOKEN"

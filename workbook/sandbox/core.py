@@ -10,7 +10,7 @@ import boto3
 from workbook.errors import WorkbookError
 
 from . import banner, managed_policies
-from .isolation import ACCOUNT_ID, IsolatedEnvironment
+from .isolation import ACCOUNT_ID, FAKE_ACCESS_KEY_ID, IsolatedEnvironment
 from .server import LoopbackMotoServer
 
 DEFAULT_REGION = "us-east-1"
@@ -131,6 +131,7 @@ class Sandbox:
             attach.ENDPOINT_VARIABLE: self.endpoint_url,
             attach.TOKEN_VARIABLE: self._sharing.token,
             attach.REGION_VARIABLE: self.region,
+            attach.ACCESS_KEY_VARIABLE: FAKE_ACCESS_KEY_ID,  # this process's key, random per process
         }
 
     @property

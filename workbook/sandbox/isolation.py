@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import string
 from pathlib import Path
 
 ACCOUNT_ID = "123456789012"
-# Shaped like real keys so SDKs accept them; they open nothing anywhere.
-FAKE_ACCESS_KEY_ID = "AKIAWORKBOOKSANDBOX0"
+# A kernel that a grader attaches to its sandbox is given the grader's key in this variable.
+ACCESS_KEY_VARIABLE = "WORKBOOK_SANDBOX_ACCESS_KEY_ID"
+_KEY_SHAPE = re.compile(r"AKIA[A-Z0-9]{16}")
+
+
+def _sandbox_access_key_id() -> str:
+    """The key this process's sandbox accepts as the account's administrator.
+
+    Random for every process, so nobody can sign with it who could not already read this process's
+    memory: not a web page, not another user, not a handler (the kernel is not dumpable). It opens
+    nothing outside the sandbox.
+    """
+    inherited = os.environ.get(ACCESS_KEY_VARIABLE, "")
+    if _KEY_SHAPE.fullmatch(inherited):
+        return inherited
+    alphabet = string.ascii_uppercase + string.digits
+    return "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+FAKE_ACCESS_KEY_ID = _sandbox_access_key_id()
+# Signatures made with the administrator's key are not verified: only its key id must match.
 FAKE_SECRET_ACCESS_KEY = "workbook-sandbox-fake-secret-key-0000000"
 
 # Two empty files shipped with the package: what AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point at.
