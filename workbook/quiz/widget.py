@@ -22,7 +22,7 @@ import ipywidgets as widgets
 
 from .. import progress
 from .grading import InvalidResponse, Result, format_number, grade, option_index
-from .model import Bank, Question, load_bank
+from .model import Bank, Question, UnknownQuestion, load_bank
 
 FULL_WIDTH = widgets.Layout(width="100%")
 
@@ -52,7 +52,7 @@ def show(
         known = {q.id: q for q in bank.questions}
         missing = [i for i in ids if i not in known]
         if missing:
-            raise KeyError(f"{bank.module} has no question {missing[0]!r}; its ids are: {', '.join(known)}")
+            raise UnknownQuestion(f"{bank.module} has no question {missing[0]!r}; its ids are: {', '.join(known)}")
         questions = [known[i] for i in ids]
     return QuizView(bank, questions, record=record)
 
@@ -216,7 +216,7 @@ class QuestionCard(widgets.VBox):
                 result.correct, result.score,
                 kind="quiz", bank_version=self.bank.version, feedback=result.feedback,
             )  # fmt: skip
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # an unusable home; a response the log refuses
             return f" <small>(not saved to your progress: {html.escape(str(exc))})</small>"
         self.attempts = stored["attempt"]
         return ""
