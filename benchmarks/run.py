@@ -8,7 +8,13 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py [--quick]``). P
 (c) 8 concurrent invokes of a handler sleeping 200 ms vs. ONE WARM invoke of the same handler: the 8
     start from 8 warm environments (target); the same with 8 cold environments is reported too;
 (d) ``sandbox.start()`` and the first (cold) invoke in a fresh interpreter (reported, no target);
-(e) the floor under (b): spawning the interpreter itself, with and without ``site`` (reported).
+(e) the floor under (b): spawning the interpreter itself, with and without ``site`` (reported);
+(f) 1,000 messages drained through an SQS event source mapping (batch 10) vs. 100 sequential warm invokes
+    of 10-record batches, and the median SendMessage -> handler start latency (reported);
+(g) memory buys CPU (``cpu="proportional"``): a CPU-bound handler's duration at 128 MB vs 1,769 MB,
+    against the expected 1769/128 = 13.8x (within 25%);
+(h) the median delay from an ``Event`` invoke to its handler starting (warm; target <= 20 ms), and the
+    real cost of a failing event's retry chain at time scale 600 (reported, next to its 300 ms of waits).
 """
 
 from __future__ import annotations
@@ -159,6 +165,164 @@ class Bench:
         self.sb.stop()
 
 
+ESM_HANDLER = ("import time\n\ndef handler(event, context):\n"
+               "    print('AT', event['Records'][0]['body'], time.time_ns())\n")
+
+
+def sqs_mapping_drain(sb, quick: bool) -> dict:
+    """(f) 1,000 queued messages drained through an SQS event source mapping (BatchSize 10, default
+    concurrency) vs. 100 sequential warm ``lambda.invoke`` calls with 10-record SQS events, same handler;
+    and the median time from SendMessage to the handler's first line, one message at a time."""
+    from workbook.event_sources import records
+
+    lam, sqs = sb.client("lambda"), sb.client("sqs")
+    iam = sb.client("iam")
+    role = iam.get_role(RoleName="bench")["Role"]["Arn"]
+    iam.put_role_policy(RoleName="bench", PolicyName="read-queues", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]}]}))
+    lam.create_function(FunctionName="drain", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zipped(ESM_HANDLER)}, Timeout=30)
+    url = sqs.create_queue(QueueName="bench-drain", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    uuid = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="drain", BatchSize=10)["UUID"]
+
+    def fill(count: int) -> None:
+        for start in range(0, count, 10):
+            sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)])
+
+    def state(wanted: str) -> None:
+        while lam.get_event_source_mapping(UUID=uuid)["State"] != wanted:
+            time.sleep(0.01)
+
+    fill(200)  # warm-up: the environments the mapping's concurrent batches use
+    assert sb.settle(120)
+    rounds = 1 if quick else 3
+    drains, invokes = [], []
+    attributes = records.sqs_system_attributes(receive_count=1, sent_timestamp=int(time.time() * 1000),
+                                               sender_id="AIDAIENQZJOLO23YVJ4VO",
+                                               first_receive_timestamp=int(time.time() * 1000))
+    event = {"Records": [records.sqs_record(
+        message_id=f"00000000-0000-0000-0000-{n:012d}", receipt_handle="AQEB" + "x" * 180, body=f"m{n}",
+        attributes=attributes, message_attributes={}, md5_of_body="0" * 32, md5_of_message_attributes=None,
+        queue_arn=arn, region=sb.region) for n in range(10)]}
+    payload = json.dumps(event).encode()
+
+    def drain() -> float:
+        lam.update_event_source_mapping(UUID=uuid, Enabled=False)
+        state("Disabled")
+        fill(1000)
+        start = time.perf_counter()
+        lam.update_event_source_mapping(UUID=uuid, Enabled=True)
+        assert sb.settle(300)
+        elapsed = (time.perf_counter() - start) * 1000
+        left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert left["ApproximateNumberOfMessages"] == "0", left  # every message was processed and deleted
+        assert left["ApproximateNumberOfMessagesNotVisible"] == "0", left
+        return elapsed
+
+    for _ in range(rounds):
+        drains.append(drain())
+        start = time.perf_counter()
+        for _ in range(100):
+            response = lam.invoke(FunctionName="drain", Payload=payload)
+            response["Payload"].read()
+        invokes.append((time.perf_counter() - start) * 1000)
+    lam.put_function_concurrency(FunctionName="drain", ReservedConcurrentExecutions=1)  # one batch at a time
+    one_at_a_time = drain()  # reported only: one round (filling a queue of 1,000 takes moto several seconds)
+    lam.delete_function_concurrency(FunctionName="drain")
+    sent = {}
+    for index in range(20 if quick else 60):
+        body = f"latency-{index}"
+        sent[body] = time.time_ns()
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+        assert sb.settle(30)
+    logs = sb.client("logs")
+    started = {}
+    for log_stream in logs.describe_log_streams(logGroupName="/aws/lambda/drain")["logStreams"]:
+        for log_event in logs.get_log_events(logGroupName="/aws/lambda/drain",
+                                             logStreamName=log_stream["logStreamName"])["events"]:
+            parts = log_event["message"].split()
+            if len(parts) == 3 and parts[0] == "AT" and parts[1] in sent:
+                started[parts[1]] = int(parts[2])
+    latencies = [(started[body] - sent[body]) / 1e6 for body in started]
+    return {"drain": statistics.median(drains), "invokes": statistics.median(invokes),
+            "sequential": one_at_a_time, "latency": statistics.median(latencies), "latencies": len(latencies)}
+
+
+CPU_BOUND = ("import time\n\ndef handler(event, context):\n    end = time.process_time() + event['cpu']\n"
+             "    while time.process_time() < end:\n        pass\n")
+
+
+def memory_buys_cpu(sb, quick: bool) -> tuple[float, float]:
+    """(g) Median duration (REPORT) in ms of 0.2 s of CPU work at 128 MB and at 1,769 MB, with
+    ``cpu="proportional"``."""
+    import base64
+
+    from workbook import sandbox
+
+    lam = sb.client("lambda")
+    role = sb.client("iam").get_role(RoleName="bench")["Role"]["Arn"]
+    sandbox.start(cpu="proportional")
+    try:
+        durations = {}
+        for memory in (128, 1769):
+            lam.create_function(FunctionName=f"cpu-{memory}", Runtime="python3.12", Role=role, Handler="app.handler",
+                                Code={"ZipFile": zipped(CPU_BOUND)}, Timeout=30, MemorySize=memory)
+            runs = []
+            for _ in range(2 if quick else 5):
+                response = lam.invoke(FunctionName=f"cpu-{memory}", Payload=b'{"cpu": 0.2}', LogType="Tail")
+                report = base64.b64decode(response["LogResult"]).decode().split("\tDuration: ")[1]
+                runs.append(float(report.split(" ms")[0]))
+            durations[memory] = statistics.median(runs)
+    finally:
+        sandbox.start(cpu=None)
+    return durations[128], durations[1769]
+
+
+ASYNC_HANDLER = "import time\n\ndef handler(event, context):\n    print('AT', time.time_ns())\n"
+ASYNC_FAILING = "def handler(event, context):\n    raise ValueError('retry me')\n"
+
+
+def async_invokes(sb, quick: bool) -> dict:
+    """(h) Median time from an Event invoke to the handler's first line (warm environment; measured from
+    when the request is sent, which bounds the delay after the 202 from above: the handler usually starts
+    before the 202 has reached the client), and the
+    real cost of a failing event's whole retry chain (3 attempts, AWS waits of 1 + 2 minutes) at time
+    scale 600, where the scaled waits themselves take 300 ms."""
+    lam, logs = sb.client("lambda"), sb.client("logs")
+    role = sb.client("iam").get_role(RoleName="bench")["Role"]["Arn"]
+    for name, source in (("async-start", ASYNC_HANDLER), ("async-retry", ASYNC_FAILING)):
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                            Code={"ZipFile": zipped(source)}, Timeout=30)
+    sent = []
+    for index in range(5 + (20 if quick else 60)):
+        before = time.time_ns()  # the 202 leaves the server after this, so start - before bounds the delay
+        lam.invoke(FunctionName="async-start", InvocationType="Event", Payload=b"{}")
+        if index >= 5:  # the first ones warm the environment up
+            sent.append(before)
+        assert sb.settle(30)
+    started = sorted(int(e["message"].split()[1]) for e in logs.filter_log_events(
+        logGroupName="/aws/lambda/async-start")["events"] if e["message"].startswith("AT "))[5:]
+    delays = [(start - request) / 1e6 for start, request in zip(started, sent, strict=True)]
+
+    previous = sb.time_scale
+    sb.time_scale = 600
+    try:
+        lam.invoke(FunctionName="async-retry", Payload=b"{}")  # a warm environment for the chain
+        chains = []
+        for _ in range(3 if quick else 8):
+            start = time.perf_counter()
+            lam.invoke(FunctionName="async-retry", InvocationType="Event", Payload=b"{}")
+            assert sb.settle(30)
+            chains.append((time.perf_counter() - start) * 1000)
+    finally:
+        sb.time_scale = previous
+    return {"start": statistics.median(delays), "samples": len(delays), "chain": statistics.median(chains),
+            "waits": (60 + 120) / 600 * 1000}
+
+
 def fresh_interpreter(runs: int) -> tuple[float, float]:
     results = []
     for _ in range(runs):
@@ -188,6 +352,9 @@ def main() -> int:
         warm, baseline = bench.warm_vs_baseline()
         cold_added, cold_warm = bench.cold_start()
         conc = bench.concurrency()
+        esm = sqs_mapping_drain(bench.sb, args.quick)
+        cpu_small, cpu_large = memory_buys_cpu(bench.sb, args.quick)
+        asynchronous = async_invokes(bench.sb, args.quick)
     finally:
         bench.close()
     start_ms, first_ms = fresh_interpreter(2 if args.quick else 3)
@@ -207,6 +374,22 @@ def main() -> int:
         ("(d) fresh interpreter: first (cold) invoke", f"{first_ms:.0f} ms", "", "report", None),
         ("(e) floor: spawn `python -I -c pass`", f"{spawn_ms:.1f} ms (-S: {spawn_no_site_ms:.1f} ms)", "",
          "report", None),
+        ("(f) drain 1,000 msgs via SQS mapping / 100 warm invokes",
+         f"{esm['drain']:.0f} ms / {esm['invokes']:.0f} ms", f"{esm['drain'] / esm['invokes']:.2f}x", "<= 2x",
+         esm["drain"] / esm["invokes"] <= 2),
+        ("(f) same, one batch at a time (reserved conc. 1)",
+         f"{esm['sequential']:.0f} ms / {esm['invokes']:.0f} ms",
+         f"{esm['sequential'] / esm['invokes']:.2f}x", "report", None),
+        ("(f) SendMessage -> handler start (median)",
+         f"{esm['latency']:.1f} ms ({esm['latencies']} messages)", "", "report", None),
+        ("(g) CPU-bound handler at 128 MB / 1,769 MB", f"{cpu_small:.0f} ms / {cpu_large:.0f} ms",
+         f"{cpu_small / cpu_large:.1f}x", "13.8x +-25%", abs(cpu_small / cpu_large / (1769 / 128) - 1) <= 0.25),
+        ("(h) Event invoke -> handler start (median, warm)",
+         f"{asynchronous['start']:.1f} ms ({asynchronous['samples']} events)", "", "<= 20 ms",
+         asynchronous["start"] <= 20),
+        ("(h) retry chain, 3 attempts at time scale 600",
+         f"{asynchronous['chain']:.0f} ms (scaled waits {asynchronous['waits']:.0f} ms)",
+         f"+{asynchronous['chain'] - asynchronous['waits']:.0f} ms", "report", None),
     ]
     print(f"\nLocal Lambda runtime benchmark · {time.strftime('%Y-%m-%d')} · Python {platform.python_version()} · "
           f"{platform.machine()} · {_cpus()} CPUs\n")

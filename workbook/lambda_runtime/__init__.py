@@ -45,19 +45,24 @@ def install(endpoint_url: str, region: str) -> Runtime:
     _watch_provisioned_concurrency()
     moto_patch.activate(runtime)
     from workbook import event_sources  # what calls Lambda (pollers …) starts and stops with the runtime
+    from workbook.event_sources import trigger_hooks  # S3, SNS, EventBridge: asynchronous, permission-checked
 
     event_sources.attach(runtime)
+    trigger_hooks.install()
     with _lock:
         _all.add(runtime)
     return runtime
 
 
 @contextlib.contextmanager
-def activate(region: str | None = None):
+def activate(region: str | None = None, cpu: str | None = None, time_scale: float | None = None):
     """Run Lambda handlers for real inside a moto ``mock_aws()`` block.
 
     Starts a loopback moto server (sharing moto's in-process state) for the handlers'
-    ``AWS_ENDPOINT_URL``, and stops everything on exit.
+    ``AWS_ENDPOINT_URL``, and stops everything on exit. ``cpu="proportional"`` gives each function CPU
+    in proportion to its memory, as AWS does (1,769 MB is one vCPU). ``time_scale`` divides AWS's waits
+    of asynchronous events (retries, back-off, event age; default ``WORKBOOK_TIME_SCALE`` or 60); the
+    runtime yielded has it as ``.time_scale``, settable, and ``.settle(timeout)``.
 
     Example::
 
@@ -68,9 +73,18 @@ def activate(region: str | None = None):
     """
     from workbook.sandbox.server import LoopbackMotoServer
 
+    from .clock import check_time_scale
+    from .cpu import check_mode
+
+    check_mode(cpu)
+    if time_scale is not None:
+        time_scale = check_time_scale(time_scale)
     server = LoopbackMotoServer()
     region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
     runtime = install(server.endpoint_url, region)
+    runtime.pool.cpu = cpu
+    if time_scale is not None:
+        runtime.time_scale = time_scale
     try:
         yield runtime
     finally:

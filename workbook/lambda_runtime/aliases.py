@@ -6,7 +6,8 @@ version, not with ``$LATEST``, the version must exist), with AWS's error codes a
 A second alias with the same name is a ``ResourceConflictException`` (moto says ``ConflictException``,
 which boto3 cannot map to ``lam.exceptions.ResourceConflictException``).
 
-These are control-plane checks: they apply whether or not a runtime is active.
+They apply while a runtime is active (the sandbox, ``lambda_runtime.activate()``); without one, moto
+answers as it always does.
 """
 
 from __future__ import annotations
@@ -111,11 +112,15 @@ def install() -> None:
         _installed = True
     from moto.awslambda import exceptions, models
 
+    from .moto_patch import active
+
     backend_class = models.LambdaBackend
     original_create = backend_class.create_alias
     original_update = backend_class.update_alias
 
     def create_alias(self, name, function_name, function_version, description, routing_config):
+        if active() is None:
+            return original_create(self, name, function_name, function_version, description, routing_config)
         self.get_function(function_name, function_version)  # unknown function or version: 404 first
         validate_routing(self, function_name, function_version, routing_config)
         try:
@@ -124,7 +129,7 @@ def install() -> None:
             raise ResourceConflict(exc.message) from None
 
     def update_alias(self, name, function_name, function_version, description, routing_config):
-        if routing_config is not None:
+        if routing_config is not None and active() is not None:
             alias = self.get_alias(name, function_name)  # an unknown alias: 404 first
             version = function_version or alias.function_version
             validate_routing(self, function_name, version, routing_config)

@@ -1,10 +1,12 @@
-"""The queue behind asynchronous invokes (``InvocationType="Event"``).
+"""The scheduler behind asynchronous invokes (``InvocationType="Event"``) and service triggers.
 
 ``submit`` puts an :class:`AsyncInvocation` on the queue and returns at once (the API answers 202);
-worker threads take invocations off the queue when they are due and hand them to ``handle``.
-``handle`` may put an invocation back with a delay (``submit(inv, delay=…)``): that is how a
-throttled event waits its turn, and how retries, dead-letter queues, destinations and event-source
-pollers can plug in later. :meth:`settle` waits until nothing is queued, delayed or running.
+worker threads take invocations off the queue when they are due and hand them to ``handle``
+(:meth:`workbook.lambda_runtime.async_invoke.AsyncEvents.run`), which may put one back with a
+delay (``submit(inv, delay=…)``, real seconds): that is how a failed event waits for its retry and a
+throttled one for its turn. :meth:`settle` waits until nothing is queued, waiting or running.
+Events of every function share the workers; each event knows its function
+(:attr:`AsyncInvocation.function_key`), so what is pending can be counted per function.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import clock
+
 
 @dataclasses.dataclass
 class AsyncInvocation:
@@ -25,13 +29,20 @@ class AsyncInvocation:
     payload: bytes
     invoked_arn: str
     qualifier: str | None
-    enqueued_at: float = dataclasses.field(default_factory=time.time)
+    enqueued_at: float = dataclasses.field(default_factory=clock.now)  # sandbox time
     attempts: int = 0  # function runs so far
     throttles: int = 0  # times it was put back because of concurrency limits
+    last_outcome: Any = None  # the Outcome of the last run
+    hops: int = 0  # how many trigger hops (function -> S3/SNS -> function …) led to this event
+    source: str | None = None  # "s3", "sns", "events", "lambda" (a destination), None (Invoke API)
+
+    @property
+    def function_key(self) -> tuple[str, str, str]:
+        return (self.function.account_id, self.function.region, self.function.function_name)
 
 
 class Dispatcher:
-    def __init__(self, handle: Callable[[AsyncInvocation], None], max_workers: int = 16):
+    def __init__(self, handle: Callable[[AsyncInvocation], None], max_workers: int = 64):
         self._handle = handle
         self._max_workers = max_workers
         self._cond = threading.Condition()
@@ -86,6 +97,11 @@ class Dispatcher:
         with self._cond:
             return len(self._heap) + self._running
 
+    def waiting(self, function_key: tuple[str, str, str]) -> int:
+        """Events of one function that are queued or waiting for a retry (not those running)."""
+        with self._cond:
+            return sum(1 for _, _, invocation in self._heap if invocation.function_key == function_key)
+
     def settle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -97,11 +113,15 @@ class Dispatcher:
             return True
 
     def reset(self) -> None:
-        """Forget every queued event (running ones finish; their environments are being killed)."""
+        """Forget every queued event (running ones finish; their environments are being killed).
+
+        No event waits any more, so the sandbox clock goes back to real time (:func:`.clock.reset`).
+        """
         with self._cond:
             self._heap.clear()
             self._generation += 1
             self._cond.notify_all()
+        clock.reset()
 
     def close(self) -> None:
         with self._cond:

@@ -10,6 +10,12 @@ variables travel over the control pipe once it is non-dumpable; when the runtime
 environment has its own unprivileged user, owner of its temp dir; the memory watchdog counts the
 worker's child processes; killing an environment kills every process it started; and every reply
 must name the request it answers, or the environment is retired.
+
+Between invokes an environment is **frozen**, as on AWS: once the invoke's answer is read, the worker's
+process group (and every descendant the watchdog saw leave it) gets SIGSTOP, and SIGCONT just before the
+next invoke (a kill sends SIGKILL first). A background thread started by a handler makes no progress in between.
+With ``cpu="proportional"`` (:mod:`.cpu`) the worker also gets CPU time in proportion to MemorySize
+while it runs an invoke.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from . import containment, errors, logs
+from . import containment, cpu, errors, logs
 from .bootstrap import INIT, MARKER_PREFIX, MARKER_SUFFIX, send
 
 BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
@@ -306,6 +312,8 @@ class Environment:
         self._remembered: dict[int, int] = {}  # descendants seen by the watchdog: {pid: start time}
         self._memory_peak_mb = 0  # over MemorySize: what the watchdog saw before killing
         self._known_peak_mb = 0  # the runtime process' peak RSS as last reported or observed
+        self.cpu: str | None = None  # "proportional": CPU in proportion to MemorySize (set by the pool)
+        self.frozen: list[int] = []  # what freeze() stopped: process groups (negative) and pids
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -442,7 +450,34 @@ class Environment:
         _, error, output = self.start()
         if error is not None:
             self.cloudwatch.write(logs.split_output(output))
-        return error is None
+            return False
+        self.freeze()
+        return True
+
+    # ------------------------------------------------------------------ freeze and thaw
+
+    def freeze(self) -> None:
+        """Stop every process of the idle environment (SIGSTOP), as AWS freezes it between invokes.
+
+        Its process group (the worker and the children that stayed in it), plus the descendants the
+        watchdog saw that are still the same processes (a ``setsid`` daemon leaves the group).
+        """
+        process = self.process
+        if process is None or self.frozen or not containment.LINUX:  # elsewhere a frozen worker whose
+            return  # parent died would stay stopped: only Linux kills it with its parent (PR_SET_PDEATHSIG)
+        stopped = [-process.pid]
+        for pid, started in self._remembered.items():
+            if started is not None and containment.start_time(pid) == started:
+                stopped.append(pid)
+        for target in stopped:
+            _signal(target, signal.SIGSTOP)
+        self.frozen = stopped
+
+    def thaw(self) -> None:
+        """Let the frozen processes run again (SIGCONT): before an invoke, and (after SIGKILL) a kill."""
+        stopped, self.frozen = self.frozen, []
+        for target in stopped:
+            _signal(target, signal.SIGCONT)
 
     def terminate(self) -> None:
         """Kill the worker from another thread; the invoking thread does the cleanup (:meth:`kill`)."""
@@ -453,9 +488,14 @@ class Environment:
                     kill(process.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            self.thaw()
 
     def kill(self) -> int | None:
         """Stop the runtime process (the environment and its temp dir stay). Returns its exit status."""
+        if self.frozen:  # killed while stopped, then continued: no line of the handler runs in between
+            for target in self.frozen:
+                _signal(target, signal.SIGKILL)
+        self.thaw()
         process, self.process = self.process, None
         self.initialised = False
         if process is None:
@@ -502,15 +542,38 @@ class Environment:
         rss = containment.memory_bytes(pid, below)
         if rss is None:
             return
-        if self.uid is None:  # kill_all finds them by user otherwise
-            for child in below:
-                if child not in self._remembered:
-                    self._remembered[child] = containment.start_time(child)
+        for child in below:  # for kill_all (without a user of its own) and freeze()
+            if child not in self._remembered:
+                self._remembered[child] = containment.start_time(child)
         rss_mb = -(-rss // (1024 * 1024))
         self._known_peak_mb = max(self._known_peak_mb, rss_mb)
         if rss > self.spec.memory_size * 1024 * 1024:
             self._memory_peak_mb = rss_mb
             raise _Died("out of memory")
+
+    def _watch(self, throttle: cpu.Throttle | None) -> Callable[[], float]:
+        """What the reader calls while it waits: the memory watchdog, and the CPU throttle if any.
+        Returns the seconds until the next call."""
+        if throttle is None:
+            def watch() -> float:
+                self._check_memory()
+                return MEMORY_CHECK_INTERVAL
+            return watch
+        next_memory_check = time.monotonic()
+
+        def watch_and_throttle() -> float:
+            nonlocal next_memory_check
+            now = time.monotonic()
+            if now >= next_memory_check:
+                self._check_memory()
+                next_memory_check = now + MEMORY_CHECK_INTERVAL
+            return min(throttle.tick(), max(next_memory_check - now, 0.001))
+        return watch_and_throttle
+
+    @staticmethod
+    def _release(throttle: cpu.Throttle | None) -> None:
+        if throttle is not None:
+            throttle.release()
 
     def _peak_before_kill(self) -> int:
         """The runtime process' peak RSS in MB (VmHWM), read while it is still alive; else the
@@ -543,6 +606,7 @@ class Environment:
                 return outcome
             self._pending_init_ms = init_ms
         outcome.init_ms, self._pending_init_ms = self._pending_init_ms, None
+        self.thaw()
 
         # The deadline is fixed when the invoke is dispatched; the parent's kill and the handler's
         # get_remaining_time_in_millis() both derive from it.
@@ -555,20 +619,24 @@ class Environment:
             "invoked_arn": invoked_arn,
             "client_context": client_context,
         }
+        throttle = cpu.Throttle(self.process.pid, spec.memory_size) if self.cpu == "proportional" else None
         try:
             send(self._to_worker, header, payload)
-            result, body = self._reader.message(deadline, self._check_memory)
+            result, body = self._reader.message(deadline, self._watch(throttle),
+                                                MEMORY_CHECK_INTERVAL if throttle is None else cpu.CHECK_INTERVAL)
             if result.get("request_id") != request_id:
                 raise _ProtocolError(f"a reply to {_shown(result.get('request_id'))} came for {request_id!r}")
             duration_ms, max_memory_mb = float(result["duration_ms"]), int(result["max_memory_mb"])
             failed = result["error"]
         except (_ProtocolError, KeyError, TypeError, ValueError) as exc:
+            self._release(throttle)
             self.retired = True
             returncode = self.kill()
             outcome = self._exited(outcome, returncode, started)
             outcome.output += _protocol_note(exc, "reply")
             return outcome
         except _TimedOut:
+            self._release(throttle)
             outcome.max_memory_mb = self._peak_before_kill()
             self.kill()
             outcome.payload = json.dumps(errors.timeout_error(request_id, spec.timeout)).encode()
@@ -577,11 +645,13 @@ class Environment:
             outcome.output = self._collector_rest()
             return outcome
         except (_Died, OSError) as exc:
+            self._release(throttle)
             returncode = self.kill()
             if str(exc) == "out of memory":
                 returncode = -signal.SIGKILL
             return self._exited(outcome, returncode, started)
 
+        self._release(throttle)
         if self._reader.pending:  # more than one reply: something else wrote to the control pipe
             self.retired = True
         outcome.output = self._collector.segment(request_id, timeout=2.0)
@@ -599,6 +669,7 @@ class Environment:
         elif len(body) > errors.MAX_RESPONSE_BYTES:
             outcome.payload = json.dumps(errors.response_too_large_error()).encode()
             outcome.error_type = "Function.ResponseSizeTooLarge"
+        self.freeze()
         return outcome
 
     def _exited(self, outcome: Outcome, returncode: int | None, started: float, keep_output: bool = False) -> Outcome:
@@ -611,6 +682,17 @@ class Environment:
         # a process that died can't report its peak: at least what it last reported or was seen using
         outcome.max_memory_mb = max(outcome.max_memory_mb, self._memory_peak_mb, self._known_peak_mb)
         return outcome
+
+
+def _signal(target: int, signum: int) -> None:
+    """Send ``signum`` to a process (``target`` > 0) or a process group (``-target``), if still there."""
+    try:
+        if target < 0:
+            os.killpg(-target, signum)
+        else:
+            os.kill(target, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _protocol_note(exc: Exception, what: str) -> bytes:
@@ -636,19 +718,20 @@ class _FrameReader:
         self._buffer = bytearray()
         self._chunk = bytearray(READ_CHUNK)  # reused for every read
         self._view = memoryview(self._chunk)
+        self._first_tick = MEMORY_CHECK_INTERVAL
         self._poll = select.poll()
         self._poll.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         self._poll.register(log.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
 
-    def _fill(self, size: int, deadline: float, tick: Callable[[], None]) -> None:
-        next_tick = time.monotonic() + MEMORY_CHECK_INTERVAL
+    def _fill(self, size: int, deadline: float, tick: Callable[[], float | None]) -> None:
+        next_tick = time.monotonic() + self._first_tick
         while len(self._buffer) < size:
             now = time.monotonic()
             if now >= deadline:
                 raise _TimedOut
             if now >= next_tick:  # also when output keeps the poll busy
-                tick()
-                next_tick = now + MEMORY_CHECK_INTERVAL
+                interval = tick()
+                next_tick = now + (MEMORY_CHECK_INTERVAL if interval is None else interval)
             for fd, _ in self._poll.poll((min(deadline, next_tick) - now) * 1000):
                 if fd == self._fd:
                     read = os.readv(fd, [self._chunk])
@@ -660,7 +743,7 @@ class _FrameReader:
                     if self._log.eof:
                         self._poll.unregister(fd)
 
-    def _take(self, size: int, deadline: float, tick: Callable[[], None]) -> bytes:
+    def _take(self, size: int, deadline: float, tick: Callable[[], float | None]) -> bytes:
         self._fill(size, deadline, tick)
         data = bytes(self._buffer[:size])
         del self._buffer[:size]
@@ -671,8 +754,13 @@ class _FrameReader:
         """Bytes received beyond the last message (the worker never sends two in a row)."""
         return bool(self._buffer)
 
-    def message(self, deadline: float, tick: Callable[[], None]) -> tuple[dict, bytes]:
-        """The next message: ``(header, body)``. Raises :class:`_ProtocolError` for a malformed one."""
+    def message(self, deadline: float, tick: Callable[[], float | None],
+                first_tick: float = MEMORY_CHECK_INTERVAL) -> tuple[dict, bytes]:
+        """The next message: ``(header, body)``. Raises :class:`_ProtocolError` for a malformed one.
+
+        ``tick`` is called ``first_tick`` seconds after the wait begins, then after as many seconds as it
+        returns (:data:`MEMORY_CHECK_INTERVAL` when it returns None)."""
+        self._first_tick = first_tick
         size = int.from_bytes(self._take(4, deadline, tick), "big")
         if size > MAX_HEADER_BYTES:
             raise _ProtocolError(f"a {size}-byte header")

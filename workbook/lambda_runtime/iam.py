@@ -19,12 +19,16 @@ Example::
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import re
 import threading
+import time
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlparse
+
+from workbook.iam import call_log
+from workbook.iam import policy as policy_engine
 
 LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 # AWS asks for 12 hours; what matters locally is that they outlive any lesson.
@@ -127,41 +131,22 @@ def _principal_is_lambda(principal) -> bool:
 # ---------------------------------------------------------------- policy evaluation
 
 
-def evaluate(policy_documents: list, action: str, resource: str | None) -> str:
+def evaluate(policy_documents: list, action: str, resource: str | None, context: dict | None = None) -> str:
     """``"allow"``, ``"deny"`` (an explicit Deny matched) or ``"implicit-deny"`` (nothing allowed it).
 
     ``resource`` None means "not known for this request": Resource elements then match anything.
-    Condition elements are not evaluated: a statement with one applies as if the condition held.
+    ``context`` holds the request's condition keys; without one (None), Condition elements are taken
+    as holding. See :func:`workbook.iam.policy.evaluate` for the statement that decided and boundaries.
     """
-    allowed = False
-    for document in policy_documents:
-        for statement in _as_list(document.get("Statement", [])):
-            if not _statement_applies(statement, action, resource):
-                continue
-            if statement.get("Effect") == "Deny":
-                return "deny"
-            allowed = allowed or statement.get("Effect") == "Allow"
-    return "allow" if allowed else "implicit-deny"
+    return policy_engine.evaluate(policy_documents, action, resource, context).effect
 
 
 def _statement_applies(statement: dict, action: str, resource: str | None) -> bool:
-    if "NotAction" in statement:
-        if _matches_any(_as_list(statement["NotAction"]), action):
-            return False
-    elif not _matches_any(_as_list(statement.get("Action", [])), action):
-        return False
-    if resource is None:
-        return True
-    if "NotResource" in statement:
-        return not _matches_any(_as_list(statement["NotResource"]), resource, case_sensitive=True)
-    return _matches_any(_as_list(statement.get("Resource", [])), resource, case_sensitive=True)
+    return policy_engine.statement_applies(statement, action, resource, None)
 
 
 def _matches_any(patterns: list, value: str, case_sensitive: bool = False) -> bool:
-    # Actions match case-insensitively on AWS; resource ARNs case-sensitively. * and ? are wildcards.
-    if case_sensitive:
-        return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
-    return any(fnmatch.fnmatchcase(value.lower(), pattern.lower()) for pattern in patterns)
+    return policy_engine.matches_any(patterns, value, case_sensitive)
 
 
 def _as_list(value) -> list:
@@ -184,6 +169,62 @@ def role_policy_documents(access_key) -> list[dict]:
             text = next(version.document for version in policy.versions if version.is_default)
         documents.append(json.loads(text) if isinstance(text, str) else text)
     return documents
+
+
+def role_policies(access_key) -> tuple[list, list | None]:
+    """(the role's policies as named :class:`workbook.iam.Policy`, its permissions boundary or None).
+
+    Inline policies keep their names, managed ones their policy names; a role deleted after its
+    credentials were issued has no policies (everything is implicitly denied).
+    """
+    from moto.iam.models import iam_backends
+
+    try:
+        role = iam_backends[access_key.account_id][access_key.partition].get_role(access_key._owner_role_name)
+    except Exception:
+        return [], None
+    policies = [policy_engine.Policy(name, policy_engine.parse(text)) for name, text in role.policies.items()]
+    policies += [_managed(policy) for policy in role.managed_policies.values()]
+    boundary = None
+    if role.permissions_boundary_arn:
+        managed = _managed_by_arn(access_key, role.permissions_boundary_arn)
+        boundary = [managed] if managed is not None else []  # a boundary that no longer exists allows nothing
+    return policies, boundary
+
+
+def _managed(policy):
+    document = next(version.document for version in policy.versions if version.is_default)
+    return policy_engine.Policy(policy.name, policy_engine.parse(document))
+
+
+def _managed_by_arn(access_key, arn: str):
+    from moto.iam.models import iam_backends
+
+    try:
+        return _managed(iam_backends[access_key.account_id][access_key.partition].get_policy(arn))
+    except Exception:
+        return None
+
+
+def request_context(response, access_key) -> dict:
+    """The global condition keys of a request signed by a role session (``aws:SourceIp``, …)."""
+    role_arn = f"arn:{access_key.partition}:iam::{access_key.account_id}:role/{access_key._owner_role_name}"
+    context = {
+        "aws:CurrentTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(time.time())),
+        "aws:SecureTransport": "false",  # the loopback server speaks plain HTTP
+        "aws:SourceIp": "127.0.0.1",
+        "aws:PrincipalArn": role_arn,
+        "aws:PrincipalAccount": access_key.account_id,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:RequestedRegion": getattr(response, "region", None),
+        "aws:ViaAWSService": "false",
+    }
+    if getattr(response, "boto3_service_name", "") == "s3":
+        prefix = _query_param(response, "prefix")
+        if prefix is not None:
+            context["s3:prefix"] = prefix
+    return {key: value for key, value in context.items() if value is not None}
 
 
 # ---------------------------------------------------------------- which resource a request touches
@@ -241,7 +282,8 @@ def _query_param(response, name: str) -> str | None:
 # ---------------------------------------------------------------- the error the SDK shows
 
 
-def access_denied_error(response, principal_arn: str, action: str, resource: str | None, explicit: bool):
+def access_denied_error(response, principal_arn: str, action: str, resource: str | None, explicit: bool,
+                        by_boundary: bool = False):
     """An AccessDenied error shaped for the service's protocol, with AWS's message."""
     from moto.core.exceptions import AccessDeniedError, JsonRESTError
     from moto.s3.exceptions import S3ClientError
@@ -249,8 +291,11 @@ def access_denied_error(response, principal_arn: str, action: str, resource: str
     message = f"User: {principal_arn} is not authorized to perform: {action}"
     if resource and not resource.endswith(":::*"):  # S3 ListBuckets & co. name no resource
         message += f" on resource: {resource}"
+    kind = "a permissions boundary" if by_boundary else "an identity-based policy"
     if explicit:
-        message += " with an explicit deny in an identity-based policy"
+        message += f" with an explicit deny in {kind}"
+    elif by_boundary:
+        message += f" because no permissions boundary allows the {action} action"
     else:
         message += f" because no identity-based policy allows the {action} action"
 
@@ -391,11 +436,16 @@ def _authorize_session(response, access_key, action: str, moto_resource: str) ->
     if action in ("sts:GetSessionToken", "sts:GetFederationToken"):
         raise _session_credentials_error()(action.split(":", 1)[1])
     resource = request_resource(response, moto_resource)
-    decision = evaluate(role_policy_documents(access_key), action, resource)
+    policies, boundary = role_policies(access_key)
+    decision = policy_engine.evaluate(policies, action, resource, request_context(response, access_key), boundary)
+    role = f"arn:{access_key.partition}:iam::{access_key.account_id}:role/{access_key._owner_role_name}"
+    function = access_key.arn.rsplit("/", 1)[-1].removesuffix("@lambda_function")
+    call_log.record(function, action, resource, decision.effect, decision.statement, role)
     if action.lower() == "sts:assumerole" and resource:
-        _authorize_assume_role(access_key, decision, resource)
-    elif decision != "allow":
-        raise access_denied_error(response, access_key.arn, action, resource, explicit=decision == "deny")
+        _authorize_assume_role(access_key, decision.effect, resource)
+    elif decision.effect != "allow":
+        raise access_denied_error(response, access_key.arn, action, resource, explicit=decision.effect == "deny",
+                                  by_boundary=decision.by_boundary)
 
 
 # ---------------------------------------------------------------- sts:AssumeRole from a role session
@@ -526,6 +576,10 @@ def _patch_lambda_control_plane() -> None:
     from moto.awslambda.models import LambdaBackend
 
     def require_assumable(backend, role_arn: str) -> None:
+        from .moto_patch import active
+
+        if active() is None:
+            return  # no runtime: moto's own behaviour, as before activate() or install()
         match = re.match(InvalidRoleFormat.pattern, role_arn or "")
         if not match:
             raise InvalidRoleFormat(role_arn)

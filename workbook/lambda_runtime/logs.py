@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import math
-import time
 import uuid
+
+from . import clock
 
 LOG_TAIL_BYTES = 4096  # LogResult holds the last 4 KB of the invocation's log
 
@@ -102,8 +103,8 @@ class CloudWatchWriter:
         """Append ``lines`` to the stream (created, with its group, when missing).
 
         Straight into the stream, as PutLogEvents stores events after checking them: the events
-        are built here, in order and timestamped now, so the checks cannot fail. Subscription
-        filters still see them.
+        are built here, in order and stamped with sandbox time (:mod:`.clock`), so the checks cannot
+        fail. Subscription filters still see them.
         """
         if not lines:
             return
@@ -116,7 +117,7 @@ class CloudWatchWriter:
             backend.ensure_log_group(self.group)
             backend.ensure_log_stream(self.group, self.stream)
             stream = backend.groups[self.group].streams[self.stream]
-        stamp = int(time.time() * 1000)
+        stamp = clock.now_ms()  # sandbox time: a retry's lines show the wait AWS would make
         events = [{"timestamp": stamp, "message": line} for line in lines]
         for start in range(0, len(events), 5000):
             stream.put_log_events(events[start : start + 5000])

@@ -1,6 +1,7 @@
 """CloudWatch metrics for every invoke, in the AWS/Lambda namespace.
 
-The runtime calls :func:`publish` once per invocation (or throttle); the data points go straight
+The runtime calls :func:`publish` once per invocation (or throttle), and :func:`publish_async` for
+what happens to asynchronous events (received, age, dropped, delivery failures); the data points go straight
 into moto's CloudWatch backend, so ``get_metric_statistics`` and ``get_metric_data`` see them.
 
 Each data point is written once per dimension set, as AWS does:
@@ -89,6 +90,40 @@ def publish(
             datum = MetricDatum(NAMESPACE, "ConcurrentExecutions", float(concurrent_executions), [], now, "Count")
             datum.dimensions = dimensions
             data.append(datum)
+    cloudwatch_backends[account_id][region].metric_data.extend(data)
+
+
+ASYNC_METRICS = {
+    # name: unit. What the asynchronous queue reports (one data point per event or attempt).
+    "AsyncEventsReceived": "Count",  # an event was queued
+    "AsyncEventAge": "Milliseconds",  # queued -> this attempt started (grows with retries and throttles)
+    "AsyncEventsDropped": "Count",  # given up without a successful run (after its DLQ/destination)
+    "DeadLetterErrors": "Count",  # the dead-letter queue could not be sent to
+    "DestinationDeliveryFailures": "Count",  # a destination could not be sent to
+    "RecursiveInvocationsDropped": "Count",  # stopped by recursive loop detection
+}
+
+
+def publish_async(account_id: str, region: str, function_name: str, resource: str | None, name: str,
+                  value: float = 1.0) -> None:
+    """One data point of an asynchronous-invocation metric (:data:`ASYNC_METRICS`), under the same
+    dimension sets as invocations: none, ``FunctionName``, and ``FunctionName`` + ``Resource``.
+
+    Example::
+
+        publish_async("123456789012", "us-east-1", "orders", "orders", "AsyncEventsReceived")
+    """
+    from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
+    from moto.core.utils import utcnow
+
+    install_exact_statistics()
+    unit = ASYNC_METRICS[name]
+    now = utcnow()
+    data = []
+    for dimensions in _dimension_objects(function_name, resource, None):
+        datum = MetricDatum(NAMESPACE, name, float(value), [], now, unit)
+        datum.dimensions = dimensions
+        data.append(datum)
     cloudwatch_backends[account_id][region].metric_data.extend(data)
 
 

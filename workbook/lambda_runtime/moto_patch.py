@@ -1,17 +1,27 @@
 """Where the runtime plugs into moto (the control plane stays moto's).
 
 * ``LambdaResponse.invoke`` — the Invoke API (qualifiers, alias routing, invocation types, errors).
-* ``LambdaFunction.invoke`` — what other services call (SNS, SQS and stream event sources …).
+* ``LambdaFunction.invoke`` — what other services call (SQS and stream event sources …).
 * ``LambdaSimpleBackend.invoke`` — moto's non-executing backend, used under ``use_docker: False``.
-* ``LambdaBackend.delete_function`` — a deleted function's environments shut down.
+* ``LambdaBackend.delete_function`` / ``delete_alias`` — a deleted function's environments shut down,
+  and its event invoke configs go with it.
 * moto's response request-id generator keeps the id the runtime chose (``RequestId`` == ``aws_request_id``).
 * ``LambdaBackend.create_alias`` / ``update_alias`` — AWS's weighted-routing validation (:mod:`.aliases`).
+* ``LambdaResponse.*_function_event_invoke_config(s)`` — per version and alias, Put replaces and
+  Update merges, with AWS's validation (:mod:`.event_invoke_config`).
+* ``DeadLetterConfig`` — kept by CreateFunction/UpdateFunctionConfiguration (moto drops it), shown by
+  GetFunctionConfiguration, locked into a version when it is published; the execution role must be
+  allowed to send to it, as AWS checks.
+* CreateFunction, UpdateFunctionCode, PublishLayerVersion — a package that is not a zip is refused
+  (:mod:`.packages`).
 
-The patches are installed once and stay; while no runtime is active they call moto's originals.
+The patches are installed once and stay; while no runtime is active every one of them calls moto's
+original, so moto behaves exactly as it does without the workbook.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 
@@ -36,6 +46,25 @@ def deactivate(runtime) -> None:
             _runtimes.remove(runtime)
 
 
+@contextlib.contextmanager
+def suspended():
+    """No runtime is active inside the block, so moto answers as plain moto; they come back after it.
+
+    Example::
+
+        with moto_patch.suspended():
+            ...   # what a moto test without the workbook would see
+    """
+    with _lock:
+        running = list(_runtimes)
+        _runtimes.clear()
+    try:
+        yield
+    finally:
+        with _lock:
+            _runtimes[:0] = running
+
+
 def install_patches() -> None:
     global _installed
     with _lock:
@@ -46,9 +75,9 @@ def install_patches() -> None:
     from moto.awslambda import models, responses
     from moto.awslambda_simple import models as simple_models
 
-    from . import aliases, invoke
+    from . import aliases, event_invoke_config, invoke
 
-    aliases.install()  # control-plane checks: active with or without a runtime
+    aliases.install()  # alias checks (on while a runtime is active)
     original_api_invoke = responses.LambdaResponse.invoke
 
     def api_invoke(self):
@@ -97,8 +126,22 @@ def install_patches() -> None:
         if runtime is not None:
             name, qualifier = split_function_name(function_name, qualifier)
             runtime.pool.retire((self.account_id, self.region_name, name), qualifier)
+            event_invoke_config.forget(self, name, qualifier)
 
     models.LambdaBackend.delete_function = delete_function
+
+    original_delete_alias = models.LambdaBackend.delete_alias
+
+    def delete_alias(self, name, function_name):
+        original_delete_alias(self, name, function_name)
+        if active() is not None:
+            event_invoke_config.forget(self, function_name, name)
+
+    models.LambdaBackend.delete_alias = delete_alias
+
+    _patch_event_invoke_config(responses.LambdaResponse)
+    _patch_dead_letter_config(models)
+    _patch_packages(models)
 
     original_request_id = core_responses.gen_amzn_requestid_long
 
@@ -108,3 +151,129 @@ def install_patches() -> None:
         return original_request_id(headerdict)
 
     core_responses.gen_amzn_requestid_long = request_id
+
+
+def _patch_event_invoke_config(response_class) -> None:
+    from . import event_invoke_config
+
+    for operation, ours in (
+        ("put_function_event_invoke_config", event_invoke_config.put),
+        ("update_function_event_invoke_config", event_invoke_config.update),
+        ("get_function_event_invoke_config", event_invoke_config.get),
+        ("delete_function_event_invoke_config", event_invoke_config.delete),
+        ("list_function_event_invoke_configs", event_invoke_config.list_configs),
+    ):
+        original = getattr(response_class, operation)
+
+        def operation_handler(self, _original=original, _ours=ours):
+            if active() is None:
+                return _original(self)
+            return _ours(self)
+
+        setattr(response_class, operation, operation_handler)
+
+
+# The moto function object carries its dead-letter target in this attribute: a published version is a
+# copy of $LATEST, so it keeps the target $LATEST had when it was published.
+DEAD_LETTER_ATTRIBUTE = "_workbook_dead_letter_target"
+
+
+def _patch_dead_letter_config(models) -> None:
+    from . import destinations, iam
+
+    function_class = models.LambdaFunction
+    backend_class = models.LambdaBackend
+    original_init = function_class.__init__
+    original_update_configuration = function_class.update_configuration
+    original_get_configuration = function_class.get_configuration
+    original_create = backend_class.create_function
+    original_update = backend_class.update_function_configuration
+
+    def init(self, account_id, spec, region, version=1):
+        original_init(self, account_id, spec, region, version)
+        setattr(self, DEAD_LETTER_ATTRIBUTE, _target(spec))
+
+    def update_configuration(self, config_updates):
+        if "DeadLetterConfig" in config_updates:
+            setattr(self, DEAD_LETTER_ATTRIBUTE, _target(config_updates))
+        return original_update_configuration(self, config_updates)
+
+    def get_configuration(self, *args, **kwargs):
+        config = original_get_configuration(self, *args, **kwargs)
+        target = getattr(self, DEAD_LETTER_ATTRIBUTE, None)
+        if target and active() is not None:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        return config
+
+    def require_dead_letter_permission(backend, role_arn, target) -> None:
+        if not target or not role_arn:
+            return
+        try:
+            iam.check_role_assumable(backend.account_id, backend.region_name, role_arn)
+        except iam.RoleCannotBeAssumed:
+            return  # the role check answers first, with its own error
+        service = target.split(":")[2] if target.count(":") >= 5 else ""
+        action, api = {"sqs": ("sqs:SendMessage", "SendMessage on SQS"),
+                       "sns": ("sns:Publish", "Publish on SNS")}.get(service, (None, None))
+        if action is None:
+            from .errors import InvalidParameterValue
+
+            raise InvalidParameterValue(
+                f"The provided target arn {target} is invalid: a dead-letter queue is an SQS queue or an "
+                "SNS topic."
+            )
+        if not destinations.role_allows(backend.account_id, backend.region_name, role_arn, action, target):
+            from .errors import InvalidParameterValue
+
+            raise InvalidParameterValue(
+                f"The provided execution role does not have permissions to call {api}"
+            )
+
+    def create_function(self, spec):
+        if active() is not None:
+            require_dead_letter_permission(self, spec.get("Role"), _target(spec))
+        return original_create(self, spec)
+
+    def update_function_configuration(self, function_name, qualifier, body):
+        if active() is not None and _target(body):
+            role = body.get("Role") or self.get_function(function_name, qualifier).role
+            require_dead_letter_permission(self, role, _target(body))
+        return original_update(self, function_name, qualifier, body)
+
+    function_class.__init__ = init
+    function_class.update_configuration = update_configuration
+    function_class.get_configuration = get_configuration
+    backend_class.create_function = create_function
+    backend_class.update_function_configuration = update_function_configuration
+
+
+def _target(spec: dict) -> str | None:
+    return ((spec or {}).get("DeadLetterConfig") or {}).get("TargetArn") or None
+
+
+def _patch_packages(models) -> None:
+    from . import packages
+
+    backend_class = models.LambdaBackend
+    original_create = backend_class.create_function
+    original_update_code = backend_class.update_function_code
+    original_publish_layer = backend_class.publish_layer_version
+
+    def create_function(self, spec):
+        if active() is not None:
+            packages.require_zip(packages.uploaded_bytes(spec.get("Code"), self.account_id))
+        return original_create(self, spec)
+
+    def update_function_code(self, function_name, qualifier, body):
+        if active() is not None:
+            packages.require_zip(packages.uploaded_bytes(body, self.account_id))
+        return original_update_code(self, function_name, qualifier, body)
+
+    def publish_layer_version(self, spec):
+        if active() is not None:
+            packages.require_zip(packages.uploaded_bytes(spec.get("Content"), self.account_id))
+        return original_publish_layer(self, spec)
+
+    backend_class.create_function = create_function
+    backend_class.update_function_code = update_function_code
+    backend_class.publish_layer_version = publish_layer_version

@@ -7,6 +7,8 @@
 * **Provisioned** environments are started ahead of time for one alias or version and are
   preferred by invokes of that qualifier; they never idle out.
 * An environment idle for longer than ``idle_timeout`` seconds shuts down.
+* With ``cpu = "proportional"`` every invoke gets CPU in proportion to MemorySize (:mod:`.cpu`).
+* Idle environments are frozen (:meth:`.Environment.freeze`); the reaper and ``clear`` kill them as they stand.
 * ``retire`` marks environments of a version as outdated (code or configuration changed):
   idle ones close now, busy ones when their invoke finishes.
 """
@@ -39,6 +41,7 @@ class Pool:
     def __init__(self, make_environment: Callable[[FunctionSpec, str | None], Environment], idle_timeout: float):
         self._make = make_environment
         self.idle_timeout = idle_timeout
+        self.cpu: str | None = None  # "proportional": memory buys CPU (from the next invoke on)
         self._lock = threading.Lock()
         self._idle: dict[FunctionKey, list[Environment]] = {}
         self._busy: dict[FunctionKey, set[Environment]] = {}
@@ -70,6 +73,7 @@ class Pool:
                 idle.remove(chosen)
             else:
                 chosen = self._make(spec, None)
+            chosen.cpu = self.cpu
             busy.add(chosen)
         for env in stale:
             env.close()

@@ -14,7 +14,8 @@ import tempfile
 import time
 import uuid
 
-from . import containment, iam, logs, metrics, moto_patch
+from . import clock, containment, iam, logs, metrics, moto_patch
+from .async_invoke import AsyncEvents
 from .code import CodeCache
 from .dispatcher import AsyncInvocation, Dispatcher
 from .environment import Environment, FunctionSpec, NoCapacity, Outcome
@@ -44,6 +45,8 @@ class Runtime:
         self.code = CodeCache(self.root, workers_own_files=self.worker_users is None)
         self.pool = Pool(self._new_environment, idle_timeout)
         self.dispatcher = Dispatcher(self._run_async)
+        self.async_events = AsyncEvents(self, self.dispatcher)  # retries, DLQ, destinations
+        self._time_scale = clock.default_time_scale()  # WORKBOOK_TIME_SCALE, else 60
         # Background services started with the runtime (event source pollers …): each has
         # reset(), settle(timeout) -> bool and close(); see workbook.event_sources.attach.
         self.services: list = []
@@ -210,23 +213,20 @@ class Runtime:
     # ------------------------------------------------------------------ asynchronous invokes
 
     def submit_async(self, invocation: AsyncInvocation) -> None:
-        self.dispatcher.submit(invocation)
+        """Queue an event (``Event`` invoke or trigger); :mod:`.async_invoke` retries and delivers it."""
+        self.async_events.submit(invocation)
 
     def _run_async(self, invocation: AsyncInvocation) -> None:
-        """Run one queued event. Throttled events wait and try again (1 s, 2 s, 4 s … at most 5 min);
-        with reserved concurrency 0 the event is dropped (AWS would send it to the DLQ/destination)."""
-        try:
-            self.execute(invocation.function, invocation.payload, invocation.invoked_arn,
-                         invocation.qualifier, request_id=invocation.request_id)
-            invocation.attempts += 1
-        except Throttled as throttled:
-            if throttled.reserved == 0:
-                return
-            invocation.throttles += 1
-            if invocation.throttles <= 20:
-                self.dispatcher.submit(invocation, delay=min(2 ** (invocation.throttles - 1), 300))
-        except RoleCannotBeAssumed:
-            return
+        self.async_events.run(invocation)
+
+    @property
+    def time_scale(self) -> float:
+        """How many times shorter than on AWS the sandbox's waits are (retries, back-off, event age)."""
+        return self._time_scale
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        self._time_scale = clock.check_time_scale(value)
 
 
 _ROOT_PREFIX = "workbook-lambda-"

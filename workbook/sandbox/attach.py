@@ -6,9 +6,9 @@ variables that returns; in that kernel ``sandbox.start()`` *attaches* (an :class
 of starting a sandbox of its own:
 
 - its clients, and plain boto3 clients, go to the owner's server, with the sandbox's fake credentials;
-- ``sb.reset()`` and ``sb.settle()`` are asked of the owner through ``/workbook-api/reset`` and
-  ``/workbook-api/settle``, which answer only a loopback request that carries the shared token and no
-  ``Origin`` (a web page cannot send one);
+- ``sb.reset()``, ``sb.settle()`` and ``sb.access_log()`` are asked of the owner through
+  ``/workbook-api/reset``, ``/workbook-api/settle`` and ``/workbook-api/access-log``, which answer only
+  a loopback request that carries the shared token and no ``Origin`` (a web page cannot send one);
 - ``sb.stop()`` detaches: the owner's sandbox keeps running.
 
 The owner also counts the requests that may have changed the account (:class:`ChangeCounter`), so that
@@ -81,6 +81,13 @@ class AttachedSandbox(Sandbox):
         self._require_running()
         return bool(self._ask("settle", timeout=float(timeout)).get("settled"))
 
+    def access_log(self, function: str | None = None):
+        """The owner's access log (every AWS call a handler made) as a DataFrame: see Sandbox.access_log."""
+        from workbook.iam import call_log
+
+        self._require_running()
+        return call_log.table(self._ask("access-log", timeout=30, function=function).get("entries", []))
+
     def stop(self) -> None:
         """Detach: this kernel's clients stop working; the owner's sandbox keeps running."""
         from . import core
@@ -93,9 +100,9 @@ class AttachedSandbox(Sandbox):
             if core._current is self:
                 core._current = None
 
-    def _ask(self, action: str, timeout: float) -> dict:
+    def _ask(self, action: str, timeout: float, **fields) -> dict:
         url = f"{self.endpoint_url}{API_PREFIX}{action}"
-        body = json.dumps({"timeout": timeout}).encode()
+        body = json.dumps({"timeout": timeout, **fields}).encode()
         headers = _signed(url, body, self.region)
         request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         request.add_header(TOKEN_HEADER, self._token)
@@ -227,6 +234,10 @@ class SharingMiddleware:
             if action == "settle":
                 timeout = min(max(float(request.get("timeout", 30)), 0.0), 600.0)
                 return _json(start_response, "200 OK", {"settled": bool(self._settle(timeout))})
+            if action == "access-log":  # the calls handlers made are logged in the owner's process
+                from workbook.iam import call_log
+
+                return _json(start_response, "200 OK", {"entries": call_log.records(request.get("function"))})
         except Exception as exc:  # an internal failure is an answer, never a traceback on the owner's stderr
             return _json(start_response, "500 Internal Server Error", {"message": exc.__class__.__name__})
         return _json(start_response, "404 Not Found", {"message": f"no such action {action!r}"})

@@ -55,17 +55,24 @@ class Sandbox:
             raise
         self.running = True
 
-    def client(self, service: str, **kwargs):
-        """A boto3 client for ``service`` bound to this sandbox.
+    def client(self, service: str, account: str | None = None, **kwargs):
+        """A boto3 client for ``service`` bound to this sandbox; ``account`` acts in another AWS account.
+
+        The sandbox holds as many accounts as you name: a client for ``account="210987654321"`` is that
+        account's administrator (its calls say ``arn:aws:iam::210987654321:root``), and reaches this
+        account's resources only where their resource-based policies allow it.
 
         Example::
 
             sb.client("lambda").list_functions()
+            other = sb.client("lambda", account="210987654321")   # a caller from a second account
         """
         kwargs.setdefault("region_name", self.region)
         kwargs.setdefault("endpoint_url", self.endpoint_url)
         client = boto3.client(service, **kwargs)
         client.meta.events.register("before-send", self._refuse_when_stopped)
+        if account is not None and account != self.account_id:
+            client.meta.events.register("before-send", _acting_in(account))
         return client
 
     def resource(self, service: str, **kwargs):
@@ -87,6 +94,25 @@ class Sandbox:
         if self._runtime is not None:
             self._runtime.reset()
         _forget_aws_state()
+        from workbook.iam import call_log
+
+        call_log.clear()
+
+    def access_log(self, function: str | None = None):
+        """Every AWS call a handler made with its execution role, as a pandas DataFrame.
+
+        Columns: time, function, action, resource, allowed, decision (``allow``, ``deny`` or
+        ``implicit-deny``), statement (``policy name/Sid`` that decided) and role. See
+        :func:`workbook.iam.call_log.least_privilege_policy` to turn it into a policy.
+
+        Example::
+
+            log = sb.access_log("orders")
+            log[~log.allowed][["action", "resource"]]   # what the role refused
+        """
+        from workbook.iam.call_log import access_log
+
+        return access_log(function)
 
     def settle(self, timeout: float = 30) -> bool:
         """Wait until no background work (asynchronous invokes, pollers) is pending.
@@ -102,6 +128,30 @@ class Sandbox:
         if self._runtime is None:
             return True
         return self._runtime.settle(timeout)
+
+    @property
+    def time_scale(self) -> float:
+        """How many times shorter than on AWS the sandbox's long waits are (default 60).
+
+        Retries of a failed asynchronous event (1 and 2 minutes on AWS), the back-off of a throttled one
+        (1 s … 5 min) and event ages are divided by it: at 60 a one-minute retry comes after one second.
+        Log timestamps show AWS's times. ``WORKBOOK_TIME_SCALE`` sets it for a process; 1 is real time.
+
+        Example::
+
+            sb.time_scale = 600   # retries after 0.1 s and 0.2 s
+        """
+        self._require_running()
+        return self._runtime.time_scale if self._runtime is not None else 1.0
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        self._require_running()
+        if self._runtime is not None:
+            try:
+                self._runtime.time_scale = value
+            except ValueError as exc:
+                raise SandboxError(str(exc)) from None
 
     @property
     def internal_token(self) -> str | None:
@@ -179,6 +229,17 @@ class Sandbox:
         return f"<Sandbox {state} {self.endpoint_url} account={self.account_id} region={self.region}>"
 
 
+def _acting_in(account: str):
+    """A before-send hook that sends a request as ``account`` (moto's ``x-moto-account-id`` header)."""
+    if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+        raise SandboxError(f"an AWS account id is 12 digits, like '210987654321'; {account!r} is not one.")
+
+    def act_in_account(request, **kwargs) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    return act_in_account
+
+
 def _forget_aws_state() -> None:
     from moto.moto_api._internal.models import moto_api_backend
 
@@ -191,7 +252,10 @@ def _install_lambda_runtime(sb: Sandbox):
     return lambda_runtime.install(endpoint_url=sb.endpoint_url, region=sb.region)
 
 
-def start(region: str = DEFAULT_REGION) -> Sandbox:
+_UNCHANGED = "unchanged"
+
+
+def start(region: str = DEFAULT_REGION, cpu: str | None = _UNCHANGED) -> Sandbox:
     """Start the local AWS account for this process, or return the one already running.
 
     After this call every boto3 client talks to the sandbox with fake credentials;
@@ -199,12 +263,32 @@ def start(region: str = DEFAULT_REGION) -> Sandbox:
     ``python -m workbook grade`` started, it attaches to the grader's sandbox instead of starting one
     (see :mod:`workbook.sandbox.attach`).
 
+    ``cpu="proportional"`` gives each function CPU in proportion to its memory, as AWS does (1,769 MB is
+    one vCPU); ``cpu=None`` gives every function all the CPU it can get (the default). Without ``cpu``
+    the setting stays as it is.
+
     Example::
 
         from workbook import sandbox
         sb = sandbox.start()
         sb.client("s3").list_buckets()["Buckets"]   # -> []
+        sb = sandbox.start(cpu="proportional")   # memory buys CPU from the next invoke on
     """
+    sb = _start(region)
+    if cpu != _UNCHANGED:
+        from workbook.lambda_runtime import cpu as cpu_share
+
+        try:
+            mode = cpu_share.check_mode(cpu)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
+        runtime = getattr(sb, "_runtime", None)
+        if runtime is not None:
+            runtime.pool.cpu = mode
+    return sb
+
+
+def _start(region: str) -> Sandbox:
     global _current
     with _lock:
         if _current is not None and _current.running:
