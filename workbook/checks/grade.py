@@ -336,6 +336,24 @@ async def _maybe_async(value):
 class GradingClient(NotebookClient):
     """nbclient's client, noting which cells ran into the timeout."""
 
+    start_attempts = 3
+
+    async def async_start_new_kernel(self, **kwargs):
+        self._start_kwargs = kwargs
+        await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        """Start the client; a kernel that died before its first reply is replaced. Kernels started side
+        by side (a class graded at once, a parallel test run) can race for the same free TCP port."""
+        for attempt in range(1, self.start_attempts + 1):
+            try:
+                return await super().async_start_new_kernel_client()
+            except RuntimeError:
+                if attempt == self.start_attempts:
+                    raise
+                self.km = self.create_kernel_manager()  # nbclient dropped the dead kernel's manager
+                await self.async_start_new_kernel(**self._start_kwargs)
+
     def __init__(self, run: GradedRun, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.run, self.current_cell = run, None
