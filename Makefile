@@ -38,8 +38,13 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_SETTINGS) $(ROOT_ARGS) $(LAB_ARGS)
 
 ## test: unit, functional and notebook tests, in parallel
+# nbval runs the lessons. Labs and solutions run once each, in tests/functional/test_grade_cli.py, which grades
+# every one of them and fails on any cell error as nbval would (a lab must score 0, its solution 100 %).
+NBVAL_DIRS := notebooks
+# Two test workers per CPU: much of a test's time is spent waiting (kernels, handlers sleeping, scaled retries).
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(2 * (os.cpu_count() or 1))")
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadscope --nbval-lax --nbval-current-env $(PYTEST_ARGS) tests $(NOTEBOOK_DIRS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-current-env $(PYTEST_ARGS) tests $(NBVAL_DIRS)
 
 $(E2E_STAMP): requirements-e2e.txt
 	@test -x $(E2E_VENV)/bin/python || $(PYTHON) -m venv $(E2E_VENV)

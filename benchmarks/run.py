@@ -14,7 +14,9 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py [--quick]``). P
 (g) memory buys CPU (``cpu="proportional"``): a CPU-bound handler's duration at 128 MB vs 1,769 MB,
     against the expected 1769/128 = 13.8x (within 25%);
 (h) the median delay from an ``Event`` invoke to its handler starting (warm; target <= 20 ms), and the
-    real cost of a failing event's retry chain at time scale 600 (reported, next to its 300 ms of waits).
+    real cost of a failing event's retry chain at time scale 600 (reported, next to its 300 ms of waits);
+(i) a GET through a function URL, an HTTP API and a REST API (one kept-alive connection each) vs. a
+    direct warm boto3 invoke of the same handler, alternating blocks (target <= 1.5x each).
 """
 
 from __future__ import annotations
@@ -323,6 +325,79 @@ def async_invokes(sb, quick: bool) -> dict:
             "waits": (60 + 120) / 600 * 1000}
 
 
+FRONT_DOOR_HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
+
+
+def front_doors(bench: Bench, quick: bool) -> dict:
+    """Median latency of a GET through a function URL, an HTTP API and a REST API vs. a direct warm invoke
+    (ms)."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    sb, lam = bench.sb, bench.lam
+    bench.create("door", FRONT_DOOR_HANDLER)
+    lam.add_permission(FunctionName="door", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName="door", StatementId="invoke", Action="lambda:InvokeFunction",
+                       Principal="*", InvokedViaFunctionUrl=True)
+    url = lam.create_function_url_config(FunctionName="door", AuthType="NONE")["FunctionUrl"]
+    arn = lam.get_function(FunctionName="door")["Configuration"]["FunctionArn"]
+    api = sb.client("apigatewayv2").create_api(Name="door", ProtocolType="HTTP", Target=arn)
+    lam.add_permission(FunctionName="door", StatementId="apigw", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:{sb.region}:{sb.account_id}:{api['ApiId']}/*")
+    rest = rest_api_for_bench(sb, lam, arn)
+    url_connection = HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=30)  # kept alive
+    api_connection = HTTPConnection(urlsplit(api["ApiEndpoint"]).hostname, urlsplit(api["ApiEndpoint"]).port,
+                                    timeout=30)
+
+    def get(connection, path) -> None:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == 200, body
+
+    def direct() -> None:
+        response = lam.invoke(FunctionName="door", Payload=b"{}")
+        response["Payload"].read()
+
+    calls = {"invoke": direct, "url": lambda: get(url_connection, "/"),
+             "api": lambda: get(api_connection, "/items"), "rest": lambda: get(rest, "/prod/items")}
+    for call in calls.values():
+        for _ in range(20):
+            call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(bench.rounds):
+        for name, call in calls.items():
+            times[name] += [timed(call) for _ in range(bench.block)]
+    url_connection.close()
+    api_connection.close()
+    rest.close()
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def rest_api_for_bench(sb, lam, function_arn: str):
+    """A REST API with GET /items proxied to ``function_arn``, deployed to ``prod``; a connection to it."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    from workbook import front_doors
+
+    apigw = sb.client("apigateway")
+    api = apigw.create_rest_api(name="door")
+    items = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="items")
+    apigw.put_method(restApiId=api["id"], resourceId=items["id"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=items["id"], httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=f"arn:aws:apigateway:{sb.region}:lambda:path/"
+                          f"2015-03-31/functions/{function_arn}/invocations")
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    lam.add_permission(FunctionName="door", StatementId="rest", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:{sb.region}:{sb.account_id}:{api['id']}/prod/GET/items")
+    url = urlsplit(front_doors.api_url(api["id"], "prod"))
+    return HTTPConnection(url.hostname, url.port, timeout=30)
+
+
 def fresh_interpreter(runs: int) -> tuple[float, float]:
     results = []
     for _ in range(runs):
@@ -355,6 +430,7 @@ def main() -> int:
         esm = sqs_mapping_drain(bench.sb, args.quick)
         cpu_small, cpu_large = memory_buys_cpu(bench.sb, args.quick)
         asynchronous = async_invokes(bench.sb, args.quick)
+        doors = front_doors(bench, args.quick)
     finally:
         bench.close()
     start_ms, first_ms = fresh_interpreter(2 if args.quick else 3)
@@ -390,6 +466,12 @@ def main() -> int:
         ("(h) retry chain, 3 attempts at time scale 600",
          f"{asynchronous['chain']:.0f} ms (scaled waits {asynchronous['waits']:.0f} ms)",
          f"+{asynchronous['chain'] - asynchronous['waits']:.0f} ms", "report", None),
+        ("(i) GET via function URL / direct warm invoke", f"{doors['url']:.2f} ms / {doors['invoke']:.2f} ms",
+         f"{doors['url'] / doors['invoke']:.2f}x", "<= 1.5x", doors["url"] / doors["invoke"] <= 1.5),
+        ("(i) GET via HTTP API / direct warm invoke", f"{doors['api']:.2f} ms / {doors['invoke']:.2f} ms",
+         f"{doors['api'] / doors['invoke']:.2f}x", "<= 1.5x", doors["api"] / doors["invoke"] <= 1.5),
+        ("(i) GET via REST API / direct warm invoke", f"{doors['rest']:.2f} ms / {doors['invoke']:.2f} ms",
+         f"{doors['rest'] / doors['invoke']:.2f}x", "<= 1.5x", doors["rest"] / doors["invoke"] <= 1.5),
     ]
     print(f"\nLocal Lambda runtime benchmark · {time.strftime('%Y-%m-%d')} · Python {platform.python_version()} · "
           f"{platform.machine()} · {_cpus()} CPUs\n")

@@ -64,3 +64,15 @@ def sb(session_sandbox):
     session_sandbox.reset()
     yield session_sandbox
     session_sandbox.settle(timeout=30)
+
+
+# Tests that grade a whole notebook share no fixture with their neighbours and run for seconds each: under
+# `--dist loadscope` each is a scope of its own, so that a module of them does not keep one worker busy alone.
+_ONE_SCOPE_EACH = ("tests/functional/test_grade_cli.py::", "tests/functional/grading/")
+
+
+@pytest.hookimpl(optionalhook=True)  # known to xdist's controller, not to its workers
+def pytest_xdist_make_scope(nodeid: str) -> str | None:
+    if nodeid.startswith(_ONE_SCOPE_EACH):
+        return nodeid
+    return None

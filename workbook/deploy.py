@@ -5,7 +5,9 @@
 - :func:`deploy_function` creates a function, or updates its code and configuration if it exists, and waits
   until it is ready;
 - :func:`wait_for_provisioned_concurrency` waits until the provisioned concurrency of an alias or version
-  is ready.
+  is ready;
+- :func:`sample_dependency` gives the wheel of a small third-party library the course ships (lesson 07
+  packages it with a function).
 
 Lesson 01 does each of these by hand with boto3; later lessons use the helpers, which make the same calls.
 
@@ -23,12 +25,15 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
+import shutil
+import tempfile
 import textwrap
 import zipfile
 from collections.abc import Iterable, Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 LAMBDA_TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -213,3 +218,37 @@ def wait_for_provisioned_concurrency(
     waiter = create_waiter_with_client("ProvisionedConcurrencyReady", model, lam)
     waiter.wait(FunctionName=name, Qualifier=qualifier)
     return lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+
+
+_sample_wheels: dict[str, Path] = {}
+
+
+def sample_dependency(name: str = "tinyprice") -> Path:
+    """Return the path of a wheel of ``name``, a small third-party library the course ships.
+
+    ``tinyprice`` (``tinyprice.format_price(123456, "EUR")`` gives ``'€1,234.56'``) is not installed in
+    the course's environment: a handler that imports it fails with ``Runtime.ImportModuleError`` unless
+    its deployment package (or a layer) carries it. ``pip install --no-index --target <folder> <wheel>``
+    installs it into a build folder offline in a few seconds; zip that folder with the handler and the
+    import works. The wheel is built on first use into a temporary folder, kept until Python exits.
+
+    Example::
+
+        import subprocess, sys
+        from workbook.deploy import sample_dependency
+
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-index",
+                        "--target", "build", str(sample_dependency())], check=True)
+        # build/ now holds tinyprice/ and tinyprice-1.0.0.dist-info/: add app.py and zip the folder
+    """
+    from workbook import sample_packages
+
+    wheel = _sample_wheels.get(name)
+    if wheel is None or not wheel.is_file():
+        if not _sample_wheels:
+            folder = Path(tempfile.mkdtemp(prefix="workbook-wheels-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        else:
+            folder = next(iter(_sample_wheels.values())).parent
+        wheel = _sample_wheels[name] = sample_packages.wheel(name, folder)
+    return wheel

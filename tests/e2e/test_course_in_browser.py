@@ -29,6 +29,9 @@ QUIZ_TYPES = {
     "03-context": "short_answer",
     "04-logging-monitoring": "multiple",
 }
+# What the page a lesson's own API serves (shown in an IFrame) must show once the lesson has run: an entry
+# the notebook created.
+PAGES_SHOW = {"10-capstone-web-api": "Ada Lovelace"}
 
 
 def notebook_url(lab: LabServer, path: str) -> str:
@@ -55,6 +58,26 @@ def rendering_problems(notebook: NotebookPage, context) -> list[str]:
         finally:
             viewer.close()
     return problems
+
+
+def served_page_problems(notebook: NotebookPage, context, expected: str) -> list[str]:
+    """Open the page the lesson's last IFrame shows in a tab of its own, as a learner opening API_URL would;
+    the problems seen (``expected`` is text the page must show)."""
+    frames = notebook.panel.locator(".jp-OutputArea-output iframe")
+    sources = frames.evaluate_all("frames => frames.map(f => f.src)")
+    if not sources:
+        return ["no IFrame output: the page the lesson's API serves is not shown"]
+    tab = context.new_page()
+    try:
+        answer = tab.goto(sources[-1], timeout=30_000)
+        text = tab.locator("body").inner_text(timeout=30_000)
+    finally:
+        tab.close()
+    if answer is None or answer.status != 200:
+        return [f"the page at {sources[-1]} answered {answer and answer.status}"]
+    if expected not in text:
+        return [f"the page at {sources[-1]} does not show {expected!r}: {text[:300]!r}"]
+    return []
 
 
 def answer_wrongly_then_rightly(notebook: NotebookPage, lab: LabServer, module: str) -> list[str]:
@@ -99,14 +122,17 @@ def answer_wrongly_then_rightly(notebook: NotebookPage, lab: LabServer, module: 
 @pytest.mark.parametrize("module", LESSONS)
 def test_lesson_runs_cleanly_in_jupyterlab(module, lab, page, context, screenshots):
     """Does the lesson run top to bottom in JupyterLab with no error output, every widget and diagram drawn
-    and no accidental maths; and do a wrong and a right quiz answer show their feedback and reach the
-    progress log? (The welcome notebook opens from the URL `make lab` printed.)"""
+    and no accidental maths; does a page the lesson serves through its API show what the lesson created; and
+    do a wrong and a right quiz answer show their feedback and reach the progress log? (The welcome notebook
+    opens from the URL `make lab` printed.)"""
     path = f"notebooks/{module}.ipynb"
     notebook = NotebookPage(page, path, lab.course / path)
     notebook.open(lab.printed_url if module == "00-welcome" else notebook_url(lab, path))
     try:
         notebook.run_all()
         problems = rendering_problems(notebook, context)
+        if module in PAGES_SHOW:
+            problems += served_page_problems(notebook, context, PAGES_SHOW[module])
         if "quiz.show(" in json.dumps(notebook.source):
             problems += answer_wrongly_then_rightly(notebook, lab, module)
     finally:

@@ -395,6 +395,26 @@ def test_s3_and_sns_on_failure_destinations(sb):
     assert notification["DDBStreamBatchInfo"]["streamArn"] == payments
 
 
+def test_an_sqs_destination_needs_only_send_message(sb):
+    """Does an on-failure record reach an SQS queue when the role may only sqs:SendMessage to it, as AWS documents
+    (no sqs:GetQueueUrl)?"""
+    failures_url, failures_arn = queue(sb, "failures")
+    stream_arn = stream(sb, "clicks")
+    reads = ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+             "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"]
+    role = create_role(sb, "send-only", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": reads, "Resource": stream_arn},
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": failures_arn},
+        {"Effect": "Allow", "Action": "logs:*", "Resource": "*"},
+    ]})
+    recorder(sb, Role=role)
+    put(sb, "clicks", "please fail")
+    _map(sb, stream_arn, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": failures_arn}})
+    assert sb.settle(30)
+    (message,) = wait_for(lambda: drain(sb, failures_url))
+    assert json.loads(message["Body"])["requestContext"]["condition"] == "RetryAttemptsExhausted"
+
+
 # ---------------------------------------------------------------- create-time validation
 
 

@@ -117,3 +117,15 @@ def test_duplicate_alias_is_a_resource_conflict(sb):
     assert error.value.response["Error"]["Message"] == (
         "Alias already exists: arn:aws:lambda:us-east-1:123456789012:function:canary:live"
     )
+
+
+def test_update_without_routing_config_keeps_the_weights(sb):
+    """Does UpdateAlias without RoutingConfig keep the alias' weights (only the fields given change)?"""
+    lam = _two_versions(sb)
+    weights = {"AdditionalVersionWeights": {"2": 0.25}}
+    lam.create_alias(FunctionName="canary", Name="live", FunctionVersion="1", RoutingConfig=weights)
+    updated = lam.update_alias(FunctionName="canary", Name="live", Description="quarter to 2")
+    assert (updated["FunctionVersion"], updated["RoutingConfig"]) == ("1", weights)
+    assert lam.get_alias(FunctionName="canary", Name="live")["RoutingConfig"] == weights
+    lambda_runtime.seed(7)
+    assert {invoke(sb, "canary:live")["ExecutedVersion"] for _ in range(20)} == {"1", "2"}

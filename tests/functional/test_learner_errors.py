@@ -40,7 +40,7 @@ def test_quiz_show_of_an_unknown_module_is_one_sentence_in_jupyter(tmp_path):
     assert shown.splitlines() == [
         "UnknownBank: there is no question bank 'nope'; the modules with one are: 01-serverless-concepts, "
         "02-handlers, 03-context, 04-logging-monitoring, 05-execution-environment, 06-permissions, "
-        "07-packaging-configuration, 08-versions-aliases, 09-error-handling"
+        "07-packaging-configuration, 08-versions-aliases, 09-error-handling, 10-capstone-web-api"
     ]
 
 

@@ -5,14 +5,18 @@ A path that cannot be used gives one line on stderr and exit status 2, never a t
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from workbook import progress
+from workbook.__main__ import main as workbook_main
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "quizzes"
@@ -21,24 +25,45 @@ FIXTURES = ROOT / "tests" / "fixtures" / "quizzes"
 def run(
     home: Path, *args: str, learner: str | None = "ada", cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
-    """`python -m workbook ARGS` with WORKBOOK_HOME=home, in ``cwd`` (default: home)."""
+    """`python -m workbook ARGS` with WORKBOOK_HOME=home, in ``cwd`` (default: home).
+
+    In this process (``workbook.__main__.main``, as `python -m workbook` calls it), with the environment, the
+    working folder and the standard streams of a fresh command: a child Python per call cost more than the
+    commands themselves.
+    """
     env = dict(os.environ, WORKBOOK_HOME=str(home))
     env.pop("WORKBOOK_LEARNER", None)
     if learner is not None:
         env["WORKBOOK_LEARNER"] = learner
-    command = [sys.executable, "-m", "workbook", *args]
-    return subprocess.run(command, env=env, cwd=cwd or home, capture_output=True, text=True, timeout=120)
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd or home)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = workbook_main(list(args))
+            except SystemExit as stop:  # argparse's usage errors
+                code = stop.code if isinstance(stop.code, int) else 2
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    command = ["python", "-m", "workbook", *args]
+    return subprocess.CompletedProcess(command, code or 0, out.getvalue(), err.getvalue())
 
 
 def write_log(home: Path, learner: str, answers: list[tuple[str, object, bool]]) -> Path:
-    """A real attempt log, written by workbook.progress.record in a child process."""
-    script = (
-        "import json, sys\nfrom workbook import progress\n"
-        "for item, response, correct in json.loads(sys.argv[1]):\n"
-        "    progress.record('90-sample', item, response, correct, 1.0 if correct else 0.0, bank_version=3)\n"
-    )
-    env = dict(os.environ, WORKBOOK_HOME=str(home), WORKBOOK_LEARNER=learner)
-    subprocess.run([sys.executable, "-c", script, json.dumps(answers)], env=env, check=True, timeout=120)
+    """A real attempt log, written by workbook.progress.record as a notebook kernel writes it."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(WORKBOOK_HOME=str(home), WORKBOOK_LEARNER=learner)
+        for item, response, correct in answers:
+            progress.record("90-sample", item, response, correct, 1.0 if correct else 0.0, bank_version=3)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     return home / "attempts.jsonl"
 
 

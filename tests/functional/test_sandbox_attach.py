@@ -130,3 +130,50 @@ def test_the_change_counter_counts_writes_and_invokes_not_reads(sb):
 def test_requests_are_told_apart_by_their_operation(environ, kind):
     """Is each protocol's operation (JSON target, REST path, query Action, RPC v2 path) classified right?"""
     assert attach.request_kind(environ) == kind
+
+
+@pytest.fixture
+def owner_settings(sb):
+    """The owner's time scale and CPU mode, put back after the test."""
+    kept = (sb.time_scale, sb.cpu)
+    yield sb
+    sb.time_scale, sb.cpu = kept
+
+
+def test_an_attached_kernel_reads_and_changes_the_owners_time_scale_and_cpu(owner_settings):
+    """Does an attached sb.time_scale read the owner's, and do sb.time_scale = … and start(cpu=…) change the owner's?"""
+    sb = owner_settings
+    sb.time_scale, sb.cpu = 240, None
+    seen = run_python_json(
+        """
+        import json
+        from workbook import sandbox
+        sb = sandbox.start(cpu="proportional")
+        before = sb.time_scale
+        sb.time_scale = 600
+        errors = []
+        for wrong in ("time_scale", 0.5), ("cpu", "fast"):
+            try:
+                setattr(sb, *wrong)
+            except sandbox.SandboxError as error:
+                errors.append(str(error))
+        print(json.dumps({"before": before, "after": sb.time_scale, "cpu": sb.cpu, "errors": errors}))
+        """,
+        env=attached_env(sb),
+    )
+    assert seen["before"] == 240 and seen["after"] == 600 and seen["cpu"] == "proportional"
+    assert sb.time_scale == 600 and sb.cpu == "proportional"
+    assert all("\n" not in error and error.endswith(".") for error in seen["errors"])  # one sentence each
+    assert "at least 1" in seen["errors"][0] and "proportional" in seen["errors"][1]
+
+
+def test_the_settings_api_needs_the_token(owner_settings):
+    """Are time-scale and cpu refused without the token or from a page, and do they answer with it?"""
+    sb = owner_settings
+    token = sb.share()[attach.TOKEN_VARIABLE]
+    kept = sb.time_scale
+    for action in ("time-scale", "cpu"):
+        assert post(sb, action) == 403
+        assert post(sb, action, **{attach.TOKEN_HEADER: token, "Origin": "https://evil.example"}) == 403
+        assert post(sb, action, **{attach.TOKEN_HEADER: token}) == 200
+    assert sb.time_scale == kept

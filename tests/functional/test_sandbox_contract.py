@@ -76,6 +76,20 @@ def test_settle_returns_true_when_nothing_is_pending(sb):
     assert sb.settle(timeout=5) is True
 
 
+def test_settle_waits_for_a_handler_whose_caller_stopped_waiting(sb):
+    """After a client's read timeout, does `sb.settle()` wait for the handler that goes on running, as on AWS?"""
+    from botocore.config import Config
+
+    from tests.functional.lambda_helpers import create_function, log_messages
+
+    create_function(sb, "slow", "import time\ndef handler(event, context):\n    time.sleep(1.5)\n    print('finished')\n")
+    impatient = sb.client("lambda", config=Config(read_timeout=0.5, retries={"total_max_attempts": 1}))
+    with pytest.raises(botocore.exceptions.ReadTimeoutError):
+        impatient.invoke(FunctionName="slow", Payload=b"{}")
+    assert sb.settle(timeout=30) is True
+    assert "finished" in [m.strip() for m in log_messages(sb, "slow")]
+
+
 def test_asking_for_another_region_while_running_is_a_clear_error(sb):
     """Does `start(region=...)` with a different region, while a sandbox runs, say to stop it first?"""
     with pytest.raises(sandbox.SandboxError, match="already running"):

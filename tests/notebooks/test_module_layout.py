@@ -22,7 +22,7 @@ def test_the_welcome_lesson_exists():
 
 
 def test_module_numbers_match_their_position():
-    """Does every known slug start with its own two-digit number, 00 to 09, in order?"""
+    """Does every known slug start with its own two-digit number, 00 to 10, in order?"""
     assert [slug[:2] for slug in MODULE_SLUGS] == [f"{n:02d}" for n in range(len(MODULE_SLUGS))]
 
 

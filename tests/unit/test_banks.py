@@ -19,7 +19,7 @@ from workbook.quiz.selftest import distractor_responses, keyed_response
 
 QUIZZES = Path(__file__).parents[2] / "quizzes"
 PATHS = bank_paths(QUIZZES)
-MODULES = [f"{n:02d}" for n in range(1, 10)]
+MODULES = [f"{n:02d}" for n in range(1, 11)]
 MIN_PER_MODULE = 8
 MIN_TOTAL = 90
 

@@ -27,6 +27,7 @@ MODULE_SLUGS = (
     "07-packaging-configuration",
     "08-versions-aliases",
     "09-error-handling",
+    "10-capstone-web-api",
 )
 
 NOTEBOOK_DIRS = ("notebooks", "labs", "solutions")

@@ -10,7 +10,12 @@ How one notebook is graded:
    ``report``, …, read from the kernel as data), the checks of the steps not passed yet run again. A step
    counts as done if its check passed at any point; the report says after which cell. So tidying up at the
    end (deleting the function, ``sb.stop()``) keeps the credit.
-3. Cell errors do not stop the run. A cell that runs longer than the timeout is interrupted and reported as
+3. The notebook may change the sandbox's settings (``sb.time_scale``, ``sb.cpu``), and its later cells keep
+   what it set. The checks run at the grader's time scale (as it was when grading began; a check may choose
+   its own within), so that a notebook cannot slow them down, and the notebook's is put back after each;
+   they keep the notebook's CPU mode, the one its answers were measured with. When the notebook ends, the
+   grader's settings are restored, so the next notebook starts as this one did.
+4. Cell errors do not stop the run. A cell that runs longer than the timeout is interrupted and reported as
    "cell N timed out after S s"; a kernel that dies ends the run, and the steps done before keep their credit.
 
 Command line::
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -43,6 +49,7 @@ from .model import Lab, Outcome, Status
 
 CSV_COLUMNS = ("notebook", "module", "step", "title", "status", "passed", "exercise", "cell", "feedback")
 ANSWERS_TIMEOUT = 15  # seconds the kernel has to hand over the answers after a cell
+INTERRUPTED_TIMEOUT = 5  # the same after a cell was interrupted: a kernel that obeyed answers at once
 
 
 def not_graded(notebook: str | Path, module: str | None, error: str | None = None) -> dict:
@@ -126,13 +133,46 @@ class Credit:
         return rows
 
 
+class Settings:
+    """The sandbox settings a notebook may change: time scale and CPU mode, kept as grading began.
+
+    Checks run at the kept time scale (:meth:`kept_for_checks`); the CPU mode stays the notebook's, since a
+    check that measures a function compares its measurements with answers the notebook measured.
+    """
+
+    FOR_CHECKS = ("time_scale",)
+
+    def __init__(self, sb):
+        self.sb = sb
+        self.kept = self.now()
+
+    def now(self) -> dict:
+        return {"time_scale": self.sb.time_scale, "cpu": self.sb.cpu}
+
+    def apply(self, settings: dict) -> None:
+        for name, value in settings.items():
+            if getattr(self.sb, name) != value:
+                setattr(self.sb, name, value)
+
+    @contextlib.contextmanager
+    def kept_for_checks(self):
+        """Run the block at the time scale kept when grading began; then put back the notebook's."""
+        notebook = {name: getattr(self.sb, name) for name in self.FOR_CHECKS}
+        self.apply({name: self.kept[name] for name in self.FOR_CHECKS})
+        try:
+            yield
+        finally:
+            self.apply(notebook)
+
+
 class Checker:
     """Runs a lab's checks in this process after the cells that may have changed something."""
 
-    def __init__(self, lab: Lab, sb):
+    def __init__(self, lab: Lab, sb, settings: Settings | None = None):
         from .context import Aws
 
         self.lab, self.sb = lab, sb
+        self.settings = settings or Settings(sb)
         self.aws = Aws(endpoint_url=sb.endpoint_url, region=sb.region)
         self.credit = Credit(lab)
         self.names = sorted({name for step in lab.steps for name in step.answers})
@@ -186,7 +226,8 @@ class Checker:
                 outcome = step.outcome(Status.ERROR, f"could not read the answer: {exc.__class__.__name__}")
                 continue
             try:
-                outcome = step.run(self.aws, *args, answered_at=answered_at, **named)
+                with self.settings.kept_for_checks():
+                    outcome = step.run(self.aws, *args, answered_at=answered_at, **named)
             finally:
                 for value in [*args, *named.values()]:
                     if isinstance(value, answers.RemoteFunction):
@@ -227,11 +268,15 @@ class GradedRun:
         self.last_cell: int | None = None
 
     def execute(self) -> None:
-        with tempfile.TemporaryDirectory(prefix="workbook-grade-") as scratch:
-            # The kernel's own check cells record progress; keep that out of the instructor's log.
-            env = {**os.environ, "WORKBOOK_HOME": scratch, **self.sb.share()}
-            self.checker = Checker(self.lab, self.sb)
-            run_sync(self._run)(env)
+        settings = Settings(self.sb)
+        try:
+            with tempfile.TemporaryDirectory(prefix="workbook-grade-") as scratch:
+                # The kernel's own check cells record progress; keep that out of the instructor's log.
+                env = {**os.environ, "WORKBOOK_HOME": scratch, **self.sb.share()}
+                self.checker = Checker(self.lab, self.sb, settings)
+                run_sync(self._run)(env)
+        finally:
+            settings.apply(settings.kept)  # the next notebook starts at the grader's settings
 
     async def _run(self, env: dict) -> None:
         client = GradingClient(
@@ -264,18 +309,20 @@ class GradedRun:
                     await asyncio.to_thread(self.checker.after_cell, number, None, time.monotonic())
                     break
                 answered_at = time.monotonic()
-                replied, found = await self._answers(client)
-                if number in self.timed_out and not replied:
+                interrupted = number in self.timed_out
+                replied, found = await self._answers(client, INTERRUPTED_TIMEOUT if interrupted else ANSWERS_TIMEOUT)
+                if interrupted and not replied:
                     self.stopped = (
                         f"cell {number} timed out after {self.timeout} s and did not stop when interrupted; "
                         "the cells after it did not run"
                     )
+                    client.shutdown_kernel = "immediate"  # it would not hear a polite shutdown request either
                     await asyncio.to_thread(self.checker.after_cell, number, None, answered_at)
                     break
                 await asyncio.to_thread(self.checker.after_cell, number, found, answered_at)
         await asyncio.to_thread(self.checker.finish, self.last_cell)
 
-    async def _answers(self, client) -> tuple[bool, str | None]:
+    async def _answers(self, client, within: float) -> tuple[bool, str | None]:
         """(did the kernel reply, the answers the lab's steps ask for as JSON or None)."""
         expressions = {}
         if self.checker.names:  # some step asks for a value; else the reply only says that the kernel is idle
@@ -287,7 +334,7 @@ class GradedRun:
             msg_id = await _maybe_async(
                 client.kc.execute("", silent=True, store_history=False, user_expressions=expressions)
             )
-            reply = await asyncio.wait_for(client.async_wait_for_reply(msg_id), ANSWERS_TIMEOUT)
+            reply = await asyncio.wait_for(client.async_wait_for_reply(msg_id), within)
         except Exception:
             return False, None
         if reply is None:

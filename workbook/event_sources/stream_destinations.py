@@ -58,9 +58,9 @@ def send_stream_failure(
         )
         client = session.client(service, endpoint_url=runtime.endpoint_url)
         if service == "sqs":
-            queue_url = client.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=account_id)[
-                "QueueUrl"
-            ]
+            # the URL is built from the ARN, as Lambda does: the role needs sqs:SendMessage only
+            base = runtime.endpoint_url or f"https://sqs.{region}.amazonaws.com"
+            queue_url = f"{base.rstrip('/')}/{account_id}/{parts[5]}"
             client.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
         elif service == "sns":
             client.publish(TopicArn=destination_arn, Message=json.dumps(record))

@@ -49,6 +49,9 @@ def install(endpoint_url: str, region: str) -> Runtime:
 
     event_sources.attach(runtime)
     trigger_hooks.install()
+    from workbook import front_doors  # function URLs and APIs: loopback listeners, closed with the runtime
+
+    front_doors.attach(runtime)
     with _lock:
         _all.add(runtime)
     return runtime

@@ -65,6 +65,11 @@ def _weights(routing_config) -> dict:
     return dict((routing_config or {}).get("AdditionalVersionWeights") or {})
 
 
+def weighted_versions(routing_config) -> set[str]:
+    """The versions a ``RoutingConfig`` sends weighted traffic to (``{"2"}`` for ``{"2": 0.1}``)."""
+    return {str(version) for version in _weights(routing_config)}
+
+
 def _java_double(value) -> str:
     """How the Lambda API echoes a weight in a validation message (``2`` -> ``2.0``)."""
     try:

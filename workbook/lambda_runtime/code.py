@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -31,10 +32,13 @@ class CodeCache:
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._unpacked: dict[tuple, str] = {}  # every invoke asks: answer without a stat
-        self._sources: dict[str, tuple[bytes, list]] = {}  # folder -> (zip bytes, what it looked like)
+        # folder -> (its zip, or its layers' zips in order; what it looked like)
+        self._sources: dict[str, tuple[bytes | list[bytes], list]] = {}
 
-    def unpack(self, kind: str, owner: Owner, sha: str, zip_bytes: bytes) -> str:
-        """The folder holding ``zip_bytes`` for ``owner`` (unpacked on first use)."""
+    def unpack(self, kind: str, owner: Owner, sha: str, zip_bytes: bytes | list[bytes]) -> str:
+        """The folder holding ``zip_bytes`` for ``owner`` (unpacked on first use). A list of zips is
+        unpacked into one folder in order, a later zip's file replacing an earlier one's: how Lambda
+        extracts a function's layers into ``/opt``."""
         key = (kind, owner, sha)
         known = self._unpacked.get(key)
         if known is not None:
@@ -75,22 +79,25 @@ class CodeCache:
         for kind in ("code", "layers"):
             remove_tree(os.path.join(self.root, kind))
 
-    def _extract(self, target: str, zip_bytes: bytes) -> None:
+    def _extract(self, target: str, zip_bytes: bytes | list[bytes]) -> None:
         parent = os.path.dirname(target)
         if not os.path.isdir(parent):
             os.makedirs(parent, exist_ok=True)
             os.chmod(parent, 0o711)  # workers find their own folder but cannot list the others
         staging = tempfile.mkdtemp(dir=parent, prefix=".unpacking-")
         try:
-            executable = set()
-            if zip_bytes:
-                with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+            executable: set[str] = set()
+            for data in zip_bytes if isinstance(zip_bytes, list) else [zip_bytes]:
+                if not data:
+                    continue
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
                     archive.extractall(staging)
-                    executable = {
-                        os.path.normpath(info.filename)
-                        for info in archive.infolist()
-                        if (info.external_attr >> 16) & 0o111
-                    }
+                    for info in archive.infolist():
+                        name = os.path.normpath(info.filename)
+                        if (info.external_attr >> 16) & 0o111:
+                            executable.add(name)
+                        else:
+                            executable.discard(name)
             _make_read_only(staging, executable)
             if os.path.lexists(target):  # a copy that changed: out of the way first
                 remove_tree(target)
@@ -100,12 +107,17 @@ class CodeCache:
             raise
         self._sources[target] = (zip_bytes, _snapshot(target))
 
-    def layer_paths(self, layer_dir: str) -> list[str]:
-        """Where a Python layer's modules live: ``python/`` and ``python/lib/pythonX.Y/site-packages``."""
-        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    def layer_paths(self, layer_dir: str, runtime: str | None = None) -> list[str]:
+        """Where a Python layer's modules live, in the order Lambda's Python runtime puts them on
+        ``sys.path`` (after the function's code): ``python/lib/pythonX.Y/site-packages``, where X.Y is the
+        function's runtime (``python3.12``), then ``python/``."""
+        if runtime and re.fullmatch(r"python3\.\d+", runtime):
+            version = runtime
+        else:
+            version = f"python{sys.version_info.major}.{sys.version_info.minor}"
         return [
-            os.path.join(layer_dir, "python"),
             os.path.join(layer_dir, "python", "lib", version, "site-packages"),
+            os.path.join(layer_dir, "python"),
         ]
 
 

@@ -24,6 +24,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlparse
 
@@ -34,6 +35,10 @@ LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 # AWS asks for 12 hours; what matters locally is that they outlive any lesson.
 SESSION_DURATION_SECONDS = 43200
 CANNOT_BE_ASSUMED = "The role defined for the function cannot be assumed by Lambda."
+DEFAULT_SSM_KEY = "alias/aws/ssm"
+# How SSM passes on KMS's refusal (botocore shows the message; the request id is KMS's).
+KMS_SUFFIX = (" (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException;"
+              " Request ID: {request_id}; Proxy: null)")
 
 _install_lock = threading.Lock()
 _installed = False
@@ -261,7 +266,83 @@ def request_resource(response, moto_resource: str) -> str | None:
         stream = _json_body(response).get("StreamName")
         arn = _json_body(response).get("StreamARN")
         return arn or (f"arn:aws:kinesis:{region}:{account}:stream/{stream}" if stream else None)
+    if service == "ssm":
+        body = _json_body(response)
+        names = [body.get("Name") or body.get("Path"), *(body.get("Names") or [])]
+        arns = [_parameter_arn(name, region, account) for name in names if name]
+        return arns[0] if len(arns) == 1 else None
+    if service == "secretsmanager":
+        return _secret_arn(_json_body(response).get("SecretId"), region, account)
     return None
+
+
+def _named_parameters(response, action: str) -> list[str]:
+    """The ARNs of the parameters a GetParameters (or DeleteParameters) request names, if more than one."""
+    if action not in ("ssm:GetParameters", "ssm:DeleteParameters"):
+        return []
+    names = _json_body(response).get("Names") or []
+    if len(names) < 2:
+        return []
+    return [_parameter_arn(name, response.region, response.current_account) for name in names]
+
+
+def _keys_to_decrypt(response, action: str) -> list[str]:
+    """The customer managed KMS keys (ARNs) an SSM read ``WithDecryption`` decrypts with. The AWS managed
+    key ``aws/ssm`` lets every principal of the account decrypt through SSM; a customer managed key's
+    default policy leaves it to IAM: the caller needs ``kms:Decrypt`` on it."""
+    if action not in ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"):
+        return []
+    body = _json_body(response)
+    if not body.get("WithDecryption"):
+        return []
+    from moto.kms.models import kms_backends
+    from moto.ssm.models import ssm_backends
+
+    account, region = response.current_account, response.region
+    ssm = ssm_backends[account][region]
+    try:
+        if body.get("Path"):
+            parameters, _ = ssm.get_parameters_by_path(body["Path"], bool(body.get("Recursive")),
+                                                       body.get("ParameterFilters"), max_results=50)
+        else:
+            parameters = [ssm.get_parameter(name) for name in [body.get("Name"), *(body.get("Names") or [])]
+                          if name]
+    except Exception:  # SSM answers with its own error
+        return []
+    keys = []
+    for parameter in parameters:
+        key_id = getattr(parameter, "keyid", None)
+        if getattr(parameter, "parameter_type", None) != "SecureString" or key_id in (None, DEFAULT_SSM_KEY):
+            continue
+        try:
+            key = kms_backends[account][region].describe_key(key_id)
+        except Exception:
+            continue
+        if key.key_manager != "AWS" and key.arn not in keys:
+            keys.append(key.arn)
+    return keys
+
+
+def _parameter_arn(name: str, region: str, account: str) -> str:
+    """``arn:aws:ssm:<region>:<account>:parameter/orders/table`` for ``/orders/table`` (or ``orders/table``);
+    a version or label selector (``name:3``) is not part of the ARN."""
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:ssm:{region}:{account}:parameter/{name.split(':', 1)[0].lstrip('/')}"
+
+
+def _secret_arn(secret_id: str | None, region: str, account: str) -> str | None:
+    """The full ARN (with its random suffix) of the secret a ``SecretId`` names, as AWS authorizes it."""
+    if not secret_id:
+        return None
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    try:
+        return secretsmanager_backends[account][region].describe_secret(secret_id).arn
+    except Exception:  # no such secret: AWS still authorizes before answering ResourceNotFound
+        if secret_id.startswith("arn:"):
+            return secret_id
+        return f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}"
 
 
 def _json_body(response) -> dict:
@@ -435,17 +516,29 @@ def _authorize_session(response, access_key, action: str, moto_resource: str) ->
         return
     if action in ("sts:GetSessionToken", "sts:GetFederationToken"):
         raise _session_credentials_error()(action.split(":", 1)[1])
-    resource = request_resource(response, moto_resource)
     policies, boundary = role_policies(access_key)
-    decision = policy_engine.evaluate(policies, action, resource, request_context(response, access_key), boundary)
     role = f"arn:{access_key.partition}:iam::{access_key.account_id}:role/{access_key._owner_role_name}"
     function = access_key.arn.rsplit("/", 1)[-1].removesuffix("@lambda_function")
-    call_log.record(function, action, resource, decision.effect, decision.statement, role)
-    if action.lower() == "sts:assumerole" and resource:
-        _authorize_assume_role(access_key, decision.effect, resource)
-    elif decision.effect != "allow":
-        raise access_denied_error(response, access_key.arn, action, resource, explicit=decision.effect == "deny",
-                                  by_boundary=decision.by_boundary)
+    # GetParameters names several parameters: each is authorized, as on AWS.
+    for resource in _named_parameters(response, action) or [request_resource(response, moto_resource)]:
+        context = request_context(response, access_key)
+        decision = policy_engine.evaluate(policies, action, resource, context, boundary)
+        call_log.record(function, action, resource, decision.effect, decision.statement, role)
+        if action.lower() == "sts:assumerole" and resource:
+            _authorize_assume_role(access_key, decision.effect, resource)
+        elif decision.effect != "allow":
+            raise access_denied_error(response, access_key.arn, action, resource,
+                                      explicit=decision.effect == "deny", by_boundary=decision.by_boundary)
+    for key_arn in _keys_to_decrypt(response, action):  # SSM asks KMS as the caller, as on AWS
+        context = request_context(response, access_key)
+        kms = policy_engine.evaluate(policies, "kms:Decrypt", key_arn, context, boundary)
+        call_log.record(function, "kms:Decrypt", key_arn, kms.effect, kms.statement, role)
+        if kms.effect != "allow":
+            error = access_denied_error(response, access_key.arn, "kms:Decrypt", key_arn,
+                                        explicit=kms.effect == "deny", by_boundary=kms.by_boundary)
+            error.message += KMS_SUFFIX.format(request_id=uuid.uuid4())
+            error.description = json.dumps({"__type": error.error_type, "message": error.message})
+            raise error
 
 
 # ---------------------------------------------------------------- sts:AssumeRole from a role session

@@ -22,6 +22,7 @@ import functools
 import threading
 
 NAMESPACE = "AWS/Lambda"
+EXACT_NAMESPACES = frozenset({NAMESPACE, "AWS/ApiGateway"})  # the front doors write AWS/ApiGateway metrics
 
 _exact = threading.local()
 _install_lock = threading.Lock()
@@ -138,7 +139,8 @@ def _dimension_objects(function_name: str, resource: str | None, executed_versio
 
 
 def install_exact_statistics() -> None:
-    """Make GetMetricStatistics match AWS/Lambda dimensions exactly, as CloudWatch does (idempotent).
+    """Make GetMetricStatistics match AWS/Lambda (and AWS/ApiGateway) dimensions exactly, as CloudWatch does
+    (idempotent).
 
     moto matches any data point that *contains* the requested dimensions, which would add the
     FunctionName, Resource and ExecutedVersion series of one invocation together.
@@ -157,7 +159,7 @@ def install_exact_statistics() -> None:
         @functools.wraps(original_statistics)
         def get_metric_statistics(self, namespace, metric_name, start_time, end_time, period, stats,
                                   dimensions, unit=None):
-            _exact.dimensions = _key(dimensions or []) if namespace == NAMESPACE else None
+            _exact.dimensions = _key(dimensions or []) if namespace in EXACT_NAMESPACES else None
             try:
                 return original_statistics(self, namespace, metric_name, start_time, end_time, period, stats,
                                            dimensions, unit)

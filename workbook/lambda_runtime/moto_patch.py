@@ -7,13 +7,20 @@
   and its event invoke configs go with it.
 * moto's response request-id generator keeps the id the runtime chose (``RequestId`` == ``aws_request_id``).
 * ``LambdaBackend.create_alias`` / ``update_alias`` — AWS's weighted-routing validation (:mod:`.aliases`).
+* ``LambdaResponse.add_permission`` / ``get_policy`` / ``remove_permission`` — a policy per version and
+  alias, named by ``Qualifier`` or in ``FunctionName`` (:mod:`.function_policy`).
+* ``LambdaBackend.delete_function`` / ``update_function_*`` — a version an alias uses cannot be deleted,
+  a published version cannot be changed (:mod:`.versions`).
 * ``LambdaResponse.*_function_event_invoke_config(s)`` — per version and alias, Put replaces and
   Update merges, with AWS's validation (:mod:`.event_invoke_config`).
 * ``DeadLetterConfig`` — kept by CreateFunction/UpdateFunctionConfiguration (moto drops it), shown by
   GetFunctionConfiguration, locked into a version when it is published; the execution role must be
   allowed to send to it, as AWS checks.
 * CreateFunction, UpdateFunctionCode, PublishLayerVersion — a package that is not a zip is refused
-  (:mod:`.packages`).
+  (:mod:`.packages`), and so is one over AWS's size limits, more than 5 layers, or environment variables
+  over 4 KB or with reserved keys (:mod:`.limits`, UpdateFunctionConfiguration too); code from S3 gives
+  AWS's error when the object is missing and uses the ``S3ObjectVersion`` asked for.
+* CloudFormation's Lambda and IAM resources behave as AWS deploys them (:mod:`.cloudformation`).
 
 The patches are installed once and stay; while no runtime is active every one of them calls moto's
 original, so moto behaves exactly as it does without the workbook.
@@ -24,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+
+import wrapt
 
 _lock = threading.Lock()
 _installed = False
@@ -142,6 +151,12 @@ def install_patches() -> None:
     _patch_event_invoke_config(responses.LambdaResponse)
     _patch_dead_letter_config(models)
     _patch_packages(models)
+    from . import cloudformation, function_policy, versions
+
+    # moto's CloudFormation imports every service's models (seconds): patch it when a stack first needs it
+    wrapt.register_post_import_hook(lambda _module: cloudformation.install(), "moto.cloudformation.models")
+    function_policy.install()  # a resource-based policy per version and alias
+    versions.install()  # published versions unchangeable; a version an alias uses stays
 
     original_request_id = core_responses.gen_amzn_requestid_long
 
@@ -252,28 +267,71 @@ def _target(spec: dict) -> str | None:
 
 
 def _patch_packages(models) -> None:
-    from . import packages
+    from . import limits, packages
 
     backend_class = models.LambdaBackend
     original_create = backend_class.create_function
     original_update_code = backend_class.update_function_code
+    original_update_configuration = backend_class.update_function_configuration
     original_publish_layer = backend_class.publish_layer_version
 
+    def layers_size(backend, arns) -> int:
+        versions = [backend.layers_versions_by_arn(arn if isinstance(arn, str) else arn.get("Arn"))
+                    for arn in arns or ()]
+        return sum(limits.unzipped_size(version.code_bytes) for version in versions if version is not None)
+
     def create_function(self, spec):
-        if active() is not None:
-            packages.require_zip(packages.uploaded_bytes(spec.get("Code"), self.account_id))
-        return original_create(self, spec)
+        if active() is None:
+            return original_create(self, spec)
+        code = spec.get("Code")
+        limits.check_upload("CreateFunction", spec, code)
+        data = packages.uploaded_bytes(code, self.account_id)
+        packages.require_zip(data)
+        limits.check_layer_count(spec.get("Layers"))
+        limits.check_env((spec.get("Environment") or {}).get("Variables"))
+        limits.check_function_size(limits.unzipped_size(data), layers_size(self, spec.get("Layers")))
+        fn = original_create(self, spec)
+        packages.use_s3_version(fn, code, self.account_id)
+        return fn
 
     def update_function_code(self, function_name, qualifier, body):
+        if active() is None:
+            return original_update_code(self, function_name, qualifier, body)
+        limits.check_upload("UpdateFunctionCode", body, body)
+        data = packages.uploaded_bytes(body, self.account_id)
+        packages.require_zip(data)
+        fn = self.get_function(function_name, qualifier)
+        limits.check_function_size(limits.unzipped_size(data), layers_size(self, fn.layers))
+        result = original_update_code(self, function_name, qualifier, body)
+        if body.get("S3ObjectVersion") and body.get("ZipFile") is None:
+            fn = self.get_function(function_name, qualifier)
+            packages.use_s3_version(fn, body, self.account_id)
+            return fn.get_configuration()
+        return result
+
+    def update_function_configuration(self, function_name, qualifier, body):
         if active() is not None:
-            packages.require_zip(packages.uploaded_bytes(body, self.account_id))
-        return original_update_code(self, function_name, qualifier, body)
+            limits.check_layer_count(body.get("Layers"))
+            limits.check_env((body.get("Environment") or {}).get("Variables"))
+            if body.get("Layers"):
+                fn = self.get_function(function_name, qualifier)
+                code_size = limits.unzipped_size(getattr(fn, "code_bytes", b""))
+                limits.check_layers_fit(code_size, layers_size(self, body["Layers"]))
+        return original_update_configuration(self, function_name, qualifier, body)
 
     def publish_layer_version(self, spec):
-        if active() is not None:
-            packages.require_zip(packages.uploaded_bytes(spec.get("Content"), self.account_id))
-        return original_publish_layer(self, spec)
+        if active() is None:
+            return original_publish_layer(self, spec)
+        content = spec.get("Content")
+        limits.check_upload("PublishLayerVersion", spec, content)
+        data = packages.uploaded_bytes(content, self.account_id)
+        packages.require_zip(data)
+        limits.check_layer_size(limits.unzipped_size(data))
+        layer_version = original_publish_layer(self, spec)
+        packages.use_s3_version(layer_version, content, self.account_id)
+        return layer_version
 
     backend_class.create_function = create_function
     backend_class.update_function_code = update_function_code
+    backend_class.update_function_configuration = update_function_configuration
     backend_class.publish_layer_version = publish_layer_version

@@ -42,7 +42,7 @@ class Pool:
         self._make = make_environment
         self.idle_timeout = idle_timeout
         self.cpu: str | None = None  # "proportional": memory buys CPU (from the next invoke on)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition(threading.Lock())  # notified when an environment stops being busy
         self._idle: dict[FunctionKey, list[Environment]] = {}
         self._busy: dict[FunctionKey, set[Environment]] = {}
         self._closing = threading.Event()
@@ -87,8 +87,23 @@ class Pool:
             if keep:
                 env.last_used = time.monotonic()
                 self._idle.setdefault(key, []).append(env)
+            self._lock.notify_all()
         if not keep:
             env.close()
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until no environment is busy; False if some still are after ``timeout`` seconds.
+
+        An invoke goes on after its caller stopped waiting (a client's read timeout), as on AWS.
+        """
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while any(self._busy.values()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._lock.wait(remaining)
+        return True
 
     def busy_count(self, key: FunctionKey) -> int:
         with self._lock:
@@ -189,5 +204,6 @@ class Pool:
         with self._lock:
             busy = [env for envs in self._busy.values() for env in envs]
             self._busy.clear()
+            self._lock.notify_all()
         for env in busy:
             env.terminate()

@@ -63,13 +63,14 @@ class Runtime:
         self.code.clear()
 
     def settle(self, timeout: float = 30) -> bool:
-        """Wait until no asynchronous invoke is queued or running and every service is idle."""
+        """Wait until no asynchronous invoke is queued or running, every service is idle and no handler runs
+        (a synchronous invoke goes on after its caller gave up waiting)."""
         deadline = time.monotonic() + timeout
         while True:  # until one pass finds everything idle: a service's batch may queue async invokes
             if not self.dispatcher.settle(max(0.0, deadline - time.monotonic())):
                 return False
             if all([service.settle(max(0.0, deadline - time.monotonic())) for service in self.services]):
-                if not self.dispatcher.pending():
+                if self.pool.settle(max(0.0, deadline - time.monotonic())) and not self.dispatcher.pending():
                     return True
             if time.monotonic() >= deadline:
                 return False
@@ -98,12 +99,13 @@ class Runtime:
             from moto.awslambda.models import lambda_backends
 
             backend = lambda_backends[fn.account_id][fn.region]
-            for layer in fn.layers:
-                version = backend.layers_versions_by_arn(layer["Arn"])
-                if version is not None:
-                    layer_dir = self.code.unpack("layers", owner, version.code_sha_256, version.code_bytes)
-                    layer_paths += self.code.layer_paths(layer_dir)
-                    layer_dirs.append(layer_dir)
+            versions = [backend.layers_versions_by_arn(layer["Arn"]) for layer in fn.layers]
+            versions = [version for version in versions if version is not None]
+            if versions:  # one folder, like /opt: layers extracted in order, a later one's file wins
+                layer_dir = self.code.unpack("layers", owner, "+".join(v.code_sha_256 for v in versions),
+                                             [v.code_bytes for v in versions])
+                layer_paths += self.code.layer_paths(layer_dir, fn.run_time)
+                layer_dirs.append(layer_dir)
         return FunctionSpec(
             account_id=fn.account_id,
             region=fn.region,

@@ -9,6 +9,10 @@ of starting a sandbox of its own:
 - ``sb.reset()``, ``sb.settle()`` and ``sb.access_log()`` are asked of the owner through
   ``/workbook-api/reset``, ``/workbook-api/settle`` and ``/workbook-api/access-log``, which answer only
   a loopback request that carries the shared token and no ``Origin`` (a web page cannot send one);
+- ``sb.time_scale`` and ``sb.cpu`` (and ``sandbox.start(cpu=...)``) read and change the owner's settings
+  through ``/workbook-api/time-scale`` and ``/workbook-api/cpu``, guarded the same way: the kernel sees the
+  time scale its functions really run at. A grader runs its checks at a time scale of its own and gives the
+  notebook's back for the next cell (see :mod:`workbook.checks.grade`);
 - ``sb.stop()`` detaches: the owner's sandbox keeps running.
 
 The owner also counts the requests that may have changed the account (:class:`ChangeCounter`), so that
@@ -25,7 +29,6 @@ import secrets
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from .core import Sandbox, SandboxError
@@ -88,6 +91,40 @@ class AttachedSandbox(Sandbox):
         self._require_running()
         return call_log.table(self._ask("access-log", timeout=30, function=function).get("entries", []))
 
+    @property
+    def time_scale(self) -> float:
+        """The owner's time scale (see Sandbox.time_scale); setting it changes the owner's."""
+        self._require_running()
+        return float(self._ask("time-scale", timeout=30)["time_scale"])
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        from workbook.lambda_runtime.clock import check_time_scale
+
+        self._require_running()
+        try:
+            value = check_time_scale(value)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
+        self._ask("time-scale", timeout=30, value=value)
+
+    @property
+    def cpu(self) -> str | None:
+        """The owner's CPU mode (see Sandbox.cpu); setting it changes the owner's."""
+        self._require_running()
+        return self._ask("cpu", timeout=30)["cpu"]
+
+    @cpu.setter
+    def cpu(self, mode: str | None) -> None:
+        from workbook.lambda_runtime.cpu import check_mode
+
+        self._require_running()
+        try:
+            mode = check_mode(mode)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
+        self._ask("cpu", timeout=30, mode=mode)
+
     def stop(self) -> None:
         """Detach: this kernel's clients stop working; the owner's sandbox keeps running."""
         from . import core
@@ -110,6 +147,13 @@ class AttachedSandbox(Sandbox):
         try:
             with opener.open(request, timeout=timeout + 30) as response:
                 return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 400:  # the owner refused the value, and says why in one sentence
+                raise SandboxError(_message(exc)) from None
+            raise SandboxError(
+                f"the sandbox this notebook is attached to did not {action} ({exc}). "
+                "Restart the kernel, or run the notebook again."
+            ) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise SandboxError(
                 f"the sandbox this notebook is attached to did not {action} ({exc}). "
@@ -119,6 +163,13 @@ class AttachedSandbox(Sandbox):
     def __repr__(self) -> str:
         state = "attached" if self.running else "detached"
         return f"<Sandbox {state} {self.endpoint_url} account={self.account_id} region={self.region}>"
+
+
+def _message(error: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(error.read() or b"{}")["message"])
+    except (ValueError, KeyError, TypeError, OSError):
+        return str(error)
 
 
 def _signed(url: str, body: bytes, region: str) -> dict:
@@ -201,9 +252,8 @@ def _read_body(environ: dict) -> bytes:
 class SharingMiddleware:
     """WSGI middleware on the owner's server: the attach API, and the count of changes."""
 
-    def __init__(self, app, token: str, reset: Callable[[], None], settle: Callable[[float], bool]):
-        self.app, self.token = app, token
-        self._reset, self._settle = reset, settle
+    def __init__(self, app, token: str, owner: Sandbox):
+        self.app, self.token, self.owner = app, token, owner
         self.changes = ChangeCounter()
 
     def __call__(self, environ, start_response):
@@ -229,15 +279,25 @@ class SharingMiddleware:
         try:
             request = json.loads(_read_body(environ) or b"{}")
             if action == "reset":
-                self._reset()
+                self.owner.reset()
                 return _json(start_response, "200 OK", {"reset": True})
             if action == "settle":
                 timeout = min(max(float(request.get("timeout", 30)), 0.0), 600.0)
-                return _json(start_response, "200 OK", {"settled": bool(self._settle(timeout))})
+                return _json(start_response, "200 OK", {"settled": bool(self.owner.settle(timeout))})
+            if action == "time-scale":  # {"value": 600} sets it; {} reads it
+                if "value" in request:
+                    self.owner.time_scale = request["value"]
+                return _json(start_response, "200 OK", {"time_scale": self.owner.time_scale})
+            if action == "cpu":  # {"mode": "proportional"} or {"mode": null} sets it; {} reads it
+                if "mode" in request:
+                    self.owner.cpu = request["mode"]
+                return _json(start_response, "200 OK", {"cpu": self.owner.cpu})
             if action == "access-log":  # the calls handlers made are logged in the owner's process
                 from workbook.iam import call_log
 
                 return _json(start_response, "200 OK", {"entries": call_log.records(request.get("function"))})
+        except SandboxError as exc:  # a value the owner refuses: its one-sentence reason
+            return _json(start_response, "400 Bad Request", {"message": str(exc)})
         except Exception as exc:  # an internal failure is an answer, never a traceback on the owner's stderr
             return _json(start_response, "500 Internal Server Error", {"message": exc.__class__.__name__})
         return _json(start_response, "404 Not Found", {"message": f"no such action {action!r}"})
@@ -263,6 +323,6 @@ def share(sandbox: Sandbox) -> SharingMiddleware:
     if isinstance(wsgi_server.app, SharingMiddleware):
         return wsgi_server.app
     token = secrets.token_urlsafe(32)
-    middleware = SharingMiddleware(wsgi_server.app, token, sandbox.reset, sandbox.settle)
+    middleware = SharingMiddleware(wsgi_server.app, token, sandbox)
     wsgi_server.app = middleware
     return middleware

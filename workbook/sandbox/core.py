@@ -154,6 +154,31 @@ class Sandbox:
                 raise SandboxError(str(exc)) from None
 
     @property
+    def cpu(self) -> str | None:
+        """How functions get CPU: ``"proportional"`` (memory buys CPU, as on AWS) or None (all they can get).
+
+        ``sandbox.start(cpu=...)`` sets it too; a change applies from the next invoke on.
+
+        Example::
+
+            sb.cpu = "proportional"   # 128 MB gets about 7 % of one CPU
+        """
+        self._require_running()
+        return self._runtime.pool.cpu if self._runtime is not None else None
+
+    @cpu.setter
+    def cpu(self, mode: str | None) -> None:
+        from workbook.lambda_runtime import cpu as cpu_share
+
+        self._require_running()
+        try:
+            mode = cpu_share.check_mode(mode)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
+        if self._runtime is not None:
+            self._runtime.pool.cpu = mode
+
+    @property
     def internal_token(self) -> str | None:
         """The secret that opens moto's ``/moto-api/*`` on this sandbox's server (None when attached).
 
@@ -274,17 +299,16 @@ def start(region: str = DEFAULT_REGION, cpu: str | None = _UNCHANGED) -> Sandbox
         sb.client("s3").list_buckets()["Buckets"]   # -> []
         sb = sandbox.start(cpu="proportional")   # memory buys CPU from the next invoke on
     """
-    sb = _start(region)
     if cpu != _UNCHANGED:
         from workbook.lambda_runtime import cpu as cpu_share
 
         try:
-            mode = cpu_share.check_mode(cpu)
+            cpu_share.check_mode(cpu)
         except ValueError as exc:
             raise SandboxError(str(exc)) from None
-        runtime = getattr(sb, "_runtime", None)
-        if runtime is not None:
-            runtime.pool.cpu = mode
+    sb = _start(region)
+    if cpu != _UNCHANGED:
+        sb.cpu = cpu  # an attached sandbox asks its owner
     return sb
 
 

@@ -54,7 +54,7 @@ class SandboxGuard:
 
     def listen_on(self, port: int) -> None:
         """Accept requests addressed to this port on the loopback names (call once bound)."""
-        self._hosts = frozenset({f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"})
+        self._hosts = loopback_hosts(port)
         self._wrong_host = (
             f"This sandbox answers only requests addressed to 127.0.0.1:{port}, localhost:{port} "
             f"or [::1]:{port}."
@@ -105,6 +105,11 @@ class SandboxGuard:
         ):
             return error_responses.invalid_key(environ, start_response, service, key_id), None
         return None, service
+
+
+def loopback_hosts(port: int) -> frozenset[str]:
+    """The ``Host`` values that address a server on this loopback ``port`` (lower case)."""
+    return frozenset({f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"})
 
 
 def _from_authorization(authorization: str) -> tuple[str | None, str | None]:

@@ -28,12 +28,6 @@ for attached in iam.list_attached_role_policies(RoleName=ROLE_NAME)["AttachedPol
 """
 
 
-def test_the_solution_gets_full_marks(tmp_path):
-    """Does the solution notebook, run attached to the grader's sandbox (the access log read from there), pass every step?"""
-    result = Submission(LAB).grade(tmp_path, f"{LAB}-solution")
-    assert statuses(result) == ALL_PASSED, result["steps"]
-
-
 def test_the_generated_policy_left_unreviewed_fails_only_least_privilege(tmp_path):
     """Does attaching the generated policy with the sample run's exact keys fail step 1, and only step 1?"""
     submission = Submission(LAB).edit(POLICY_CELL, GENERALISE, "")

@@ -7,8 +7,9 @@ The contract the lab text gives the learner:
   finds the cheapest size (cost per invocation: billed GB-seconds at the on-demand price plus the request) whose
   median ``Duration`` is at most ``TARGET_MS`` = 250 ms, sets the function's ``MemorySize`` to it and passes it:
   ``checks.step("05-execution-environment", "tune").check(cheapest_memory)``. The check measures every size itself
-  (its own invocations) and prices them; with memory buying CPU the answer is 512 MB, and where the sandbox gives
-  every size a full CPU (a grader's) it is 128 MB: either way, the same rule on the check's own measurements.
+  (its own invocations, in the CPU mode the notebook set: a graded notebook's ``cpu="proportional"`` applies to the
+  grader's sandbox too) and prices them; with memory buying CPU the answer is 512 MB, and where every size gets a
+  full CPU it is 128 MB: either way, the same rule on the check's own measurements.
 - ``orders-writer`` (given) writes to a database that accepts at most ``DB_CONNECTIONS`` = 3 connections: the
   learner gives it reserved concurrency 3, sends concurrent requests without retries until one is throttled, and
   passes the 429's ``Reason``: ``checks.step("05-execution-environment", "protect").check(throttle_reason)``.

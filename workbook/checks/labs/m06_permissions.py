@@ -255,7 +255,9 @@ def partner_alias(aws):
     except lam.exceptions.ResourceNotFoundException:
         raise NotAttempted(f"{FUNCTION} has no alias {ALIAS!r} yet") from None
     function_arn = _function_arn(aws)
-    policy = _function_policy(aws, ALIAS) or {}
+    # The alias' policy and the function's own (a statement without Qualifier lands there, as on AWS).
+    statements = [s for q in (ALIAS, None) for s in (_function_policy(aws, q) or {}).get("Statement", [])]
+    policy = {"Statement": statements}
     partner_root = f"arn:aws:iam::{PARTNER}:root"
     naming_partner = [
         s
