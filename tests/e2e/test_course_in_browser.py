@@ -150,9 +150,11 @@ def fill_in_first_step(notebook: NotebookPage, module: str) -> tuple[int, int]:
     task = next(
         i for i, cell in enumerate(cells) if cell["cell_type"] == "code" and "YOUR CODE HERE" in source(cell)
     )
-    check = next(i for i in range(task + 1, len(cells)) if cells[i]["cell_type"] == "code")
+    # the next code cell is the step's check, or a try-out cell that the lab and its solution share
+    following = next(i for i in range(task + 1, len(cells)) if cells[i]["cell_type"] == "code")
+    check = next(i for i in range(task + 1, len(cells)) if "checks.step(" in source(cells[i]))
     solution = json.loads((ROOT / "solutions" / f"{module}.solution.ipynb").read_text())["cells"]
-    at = next(i for i, cell in enumerate(solution) if source(cell) == source(cells[check]))
+    at = next(i for i, cell in enumerate(solution) if source(cell) == source(cells[following]))
     solved = source(next(cell for cell in reversed(solution[:at]) if cell["cell_type"] == "code"))
     markers = ("### BEGIN SOLUTION", "### END SOLUTION")
     code = "\n".join(
@@ -181,8 +183,9 @@ def test_lab_runs_cleanly_and_checks_a_filled_in_step(module, lab, page, context
         before = notebook.cell(check).locator(".jp-OutputArea").inner_text()
         if "not done yet" not in before:
             problems.append(f"before the step is done, its check shows {before[:300]!r}")
-        notebook.run_cell(task)
-        notebook.run_cell(check)
+        for index in range(task, check + 1):  # the step, any try-out cells after it, its check
+            if notebook.source["cells"][index]["cell_type"] == "code":
+                notebook.run_cell(index)
         after = notebook.cell(check).locator(".jp-OutputArea").inner_text()
         if "self-check passed" not in after:
             problems.append(f"after the step is done, its check shows {after[:300]!r}")
