@@ -222,11 +222,25 @@ def test_cors_preflight_is_answered_by_the_front_door(sb, lam):
 
 
 def test_no_cors_headers_without_configuration(sb, lam):
-    """Without Cors configured, does no answer carry Access-Control-* headers?"""
+    """Without Cors configured, does no answer carry Access-Control-* headers (to a page on this machine)?"""
     url = public_url(sb, lam)
-    answer = call(url, headers={"Origin": "https://evil.example"})
+    answer = call(url, headers={"Origin": "http://localhost:8888"})
     assert answer.status == 200
     assert not [name for name in answer.headers if name.lower().startswith("access-control-")]
+
+
+def test_a_page_on_another_site_is_refused_unless_cors_names_it(sb, lam):
+    """Is a request from a page on another site (its Origin) refused with 403, even with AllowOrigins ["*"],
+    while the origin the Cors configuration names and pages on this machine are answered?"""
+    url = public_url(sb, lam, Cors={"AllowOrigins": ["*"]})
+    refused = call(url, "POST", b"{}", {"Origin": "https://evil.example", "Content-Type": "text/plain"})
+    assert refused.status == 403 and b"another site" in refused.body
+    assert call(url, headers={"Origin": "null"}).status == 403
+    assert call(url, headers={"Origin": "http://127.0.0.1:8888"}).status == 200
+    assert call(url).status == 200  # no Origin: curl, urllib, a notebook
+    lam.update_function_url_config(FunctionName="echo", Cors={"AllowOrigins": ["https://shop.example"]})
+    assert call(url, headers={"Origin": "https://shop.example"}).status == 200
+    assert call(url, headers={"Origin": "https://evil.example"}).status == 403
 
 
 def test_only_loopback_host_names_are_answered(sb, lam):

@@ -71,3 +71,14 @@ def test_unknown_cpu_mode_is_refused(sb):
     """Is a misspelt cpu mode refused with one sentence?"""
     with pytest.raises(SandboxError, match="proportional"):
         sandbox.start(cpu="fast")
+
+
+def test_a_share_not_enforced_in_time_is_owed_at_the_end(proportional, monkeypatch):
+    """When the throttle cannot look in time (a busy machine), does the invoke still last at least what the
+    function's CPU share allows, in its REPORT Duration?"""
+    from workbook.lambda_runtime import cpu
+
+    monkeypatch.setattr(cpu.Throttle, "tick", lambda self: 60.0)  # never looks again during the invoke
+    create_function(proportional, "busy-late", BUSY, MemorySize=128, Timeout=30)
+    log = invoke(proportional, "busy-late", {"cpu": 0.03}, LogType="Tail")["Log"]
+    assert _report(log, "Duration") >= 0.03 / cpu.share(128) * 1000  # 415 ms of the share for 30 ms of CPU

@@ -90,6 +90,14 @@ def test_a_path_without_a_resource_or_method_is_missing_authentication_token(sb,
     assert headers["x-amzn-RequestId"] and headers["x-amz-apigw-id"]
 
 
+def test_a_page_on_another_site_is_refused(sb, shop):
+    """Is a request from a page on another site (a foreign Origin) refused with 403, and one from a page on this
+    machine answered?"""
+    status, _, body = call(shop["url"] + "items/42", "POST", b"{}", {"Origin": "https://evil.example"})
+    assert status == 403 and b"another site" in body
+    assert call(shop["url"] + "items/42", headers={"Origin": "http://localhost:8888"})[0] == 200
+
+
 def test_an_unknown_stage_is_forbidden(sb, shop):
     """Is /dev/items (no such stage) and the bare root a 403 Forbidden?"""
     base = shop["url"][: -len("prod/")]

@@ -191,3 +191,20 @@ def test_forwarding_headers_are_added_unless_sent():
     added = dict(http_io.forwarded([("x-forwarded-for", "203.0.113.9")], environ))
     assert added == {"x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "http",
                      "x-forwarded-port": "50123"}
+
+
+@pytest.mark.parametrize("origin, loopback", [
+    ("http://localhost:8888", True), ("http://127.0.0.1:50123", True), ("https://[::1]:8443", True),
+    ("http://localhost", True), ("https://evil.example", False), ("http://localhost.evil.example", False),
+    ("null", False), ("file://", False), ("http://127.0.0.1.evil.example:80", False),
+])
+def test_which_origins_are_pages_on_this_machine(origin, loopback):
+    """Are only http(s) origins on 127.0.0.1, localhost or [::1] (any port) pages on this machine?"""
+    assert cors.is_loopback_origin(origin) is loopback
+
+
+def test_only_an_origin_named_in_allow_origins_is_named():
+    """Does AllowOrigins name an origin only by listing it (any case), never through "*"?"""
+    assert cors.names_origin({"AllowOrigins": ["https://Shop.example"]}, "https://shop.example")
+    assert not cors.names_origin({"AllowOrigins": ["*"]}, "https://shop.example")
+    assert not cors.names_origin(None, "https://shop.example")

@@ -67,3 +67,19 @@ def response_headers(cors: dict | None, origin: str | None) -> list[tuple[str, s
         headers.append(("Access-Control-Allow-Credentials", "true"))
     headers.append(("Vary", "Origin"))
     return headers
+
+
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback_origin(origin: str) -> bool:
+    """Is ``origin`` a page served from this machine (``http://localhost:8888``, JupyterLab's own)?"""
+    scheme, _, rest = origin.lower().partition("://")
+    host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
+    return scheme in ("http", "https") and host in _LOOPBACK_NAMES
+
+
+def names_origin(cors: dict | None, origin: str) -> bool:
+    """Does the configuration name ``origin`` itself in ``AllowOrigins`` (``*`` names nobody)?"""
+    lowered = origin.lower()
+    return any(lowered == allowed.lower() for allowed in (cors or {}).get("AllowOrigins") or [] if allowed != "*")

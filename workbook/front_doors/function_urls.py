@@ -269,6 +269,11 @@ class FunctionUrlApp:
     def __init__(self, key: tuple[str, str, str, str]):
         self.key = key
 
+    def allows_origin(self, origin: str) -> bool:
+        """Does this URL's Cors configuration name ``origin`` (a page on another site may then call it)?"""
+        config = _configs.get(self.key)
+        return config is not None and cors.names_origin(config.cors, origin)
+
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         statuses = []

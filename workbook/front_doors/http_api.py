@@ -277,6 +277,11 @@ class HttpApiApp:
     def __init__(self, key: tuple[str, str, str]):
         self.key = key
 
+    def allows_origin(self, origin: str) -> bool:
+        """Does this API's CorsConfiguration name ``origin`` (a page on another site may then call it)?"""
+        table = table_of(self.key)
+        return table is not None and cors.names_origin(table.cors, origin)
+
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         statuses = []

@@ -8,8 +8,8 @@ the failures a front door turns into an HTTP status (:class:`FunctionGone`, :cla
 function's own timeout, as API Gateway does (30 s for an HTTP API, 29 s for a REST API); the invoke
 itself runs on to its end.
 
-:func:`service_may_invoke` and :func:`statements` read the function's resource-based policy and decide
-with the shared evaluator (:mod:`workbook.iam.resource_policy`).
+:func:`service_may_invoke` decides as for any trigger (:func:`workbook.event_sources.triggers.service_may_invoke`);
+:func:`statements` reads the function's resource-based policy for the function URL checks.
 
 Example::
 
@@ -22,10 +22,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-
-from workbook.iam import resource_policy
-
-INVOKE_FUNCTION = "lambda:InvokeFunction"
 
 
 class FunctionGone(Exception):
@@ -139,10 +135,8 @@ def service_may_invoke(account_id: str, region: str, function_name: str, qualifi
         service_may_invoke("123456789012", "us-east-1", "hello", None, service="apigateway.amazonaws.com",
                            source_arn="arn:aws:execute-api:us-east-1:123456789012:a1b2c3/$default/GET/items")
     """
-    return resource_policy.allows(
-        statements(account_id, region, function_name),
-        service=service,
-        action=INVOKE_FUNCTION,
-        resource=function_arn(account_id, region, function_name, qualifier),
-        context={"aws:SourceArn": source_arn, "aws:SourceAccount": account_id},
-    )
+    from workbook.event_sources.triggers import service_may_invoke as trigger_may_invoke
+
+    # the same decision as for S3, SNS and EventBridge triggers: one evaluator, one reading of the policy
+    return trigger_may_invoke(function_arn(account_id, region, function_name, qualifier), service, source_arn,
+                              account_id)

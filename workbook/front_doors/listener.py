@@ -4,7 +4,10 @@
 WSGI app from a daemon thread with werkzeug's threaded server, and answers only requests addressed to
 the listener itself: ``Host`` is ``127.0.0.1:<port>``, ``localhost:<port>`` or ``[::1]:<port>``, as the
 sandbox's own server requires (:func:`workbook.sandbox.guard.loopback_hosts`). A page on another site
-that resolves its own name to 127.0.0.1 (DNS rebinding) gets a 403.
+that resolves its own name to 127.0.0.1 (DNS rebinding) gets a 403, and so does a request a page on another
+site sends (an ``Origin`` that is not this machine's) unless the front door's CORS configuration names that
+origin (the app's ``allows_origin(origin)``): on AWS a public URL answers any page, on a learner's laptop a page
+they happen to visit must not drive their functions.
 
 Every listener still open is closed by :func:`close_all` (the sandbox's ``reset()`` and ``stop()``).
 
@@ -29,6 +32,7 @@ import threading
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from workbook.front_doors.cors import is_loopback_origin
 from workbook.sandbox.guard import loopback_hosts
 from workbook.sandbox.server import _QuietHandler
 
@@ -67,9 +71,12 @@ class Listener:
     def _guarded(self, environ, start_response):
         host = environ.get("HTTP_HOST", "")
         if host not in self._hosts and host.lower() not in self._hosts:
-            start_response("403 Forbidden", [("Content-Type", "application/json"),
-                                             ("Content-Length", str(len(self._refusal)))])
-            return [self._refusal]
+            return _refuse(start_response, self._refusal)
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and not is_loopback_origin(origin):
+            allows = getattr(self.app, "allows_origin", None)
+            if allows is None or not allows(origin):
+                return _refuse(start_response, _FOREIGN_ORIGIN)
         return self.app(environ, start_response)
 
     def close(self) -> None:
@@ -131,6 +138,16 @@ def close_all() -> None:
     """Close every open listener."""
     for listener in open_listeners():
         listener.close()
+
+
+def _refuse(start_response, body: bytes):
+    start_response("403 Forbidden", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+_FOREIGN_ORIGIN = json.dumps({"Message": (
+    "A page on another site sent this request; the sandbox answers pages from this machine and origins the "
+    "front door's CORS configuration names in AllowOrigins.")}).encode()
 
 
 def _ignore(*args, **kwargs) -> None:

@@ -17,6 +17,8 @@ import threading
 
 from moto.core.exceptions import JsonRESTError
 
+from .errors import ResourceConflict
+
 _lock = threading.Lock()
 _installed = False
 
@@ -46,14 +48,6 @@ class Validation(JsonRESTError):
 
     def __init__(self, message: str):
         super().__init__("ValidationException", message)
-
-
-class ResourceConflict(JsonRESTError):
-    code = 409
-
-    def __init__(self, message: str):
-        super().__init__("ResourceConflictException", message)
-        self.description = json.dumps({"__type": self.error_type, "Type": "User", "message": message})
 
 
 def _weights(routing_config) -> dict:

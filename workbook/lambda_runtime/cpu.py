@@ -122,6 +122,14 @@ class Throttle:
             self.stopped = False
         return CHECK_INTERVAL
 
+    def debt(self) -> float:
+        """Seconds the worker still owes its share now (0 within it): more than 0 when the thread that calls
+        :meth:`tick` could not look in time (a busy machine) and the worker ran ahead of its share."""
+        used = cpu_seconds(self.pid, self._clock)
+        if used is None:
+            return 0.0
+        return pause(used - self._cpu_at_start, time.monotonic() - self._started, self.vcpus)
+
     def release(self) -> None:
         if self.stopped:
             self._signal(signal.SIGCONT)

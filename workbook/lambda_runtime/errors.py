@@ -29,6 +29,26 @@ class ResourceNotFound(JsonRESTError):
         self.description = json.dumps({"__type": self.error_type, "Type": "User", "Message": self.message})
 
 
+class NotFound(JsonRESTError):
+    """404 ``ResourceNotFoundException`` with a message of its own (a policy, a config, a qualifier)."""
+
+    code = 404
+
+    def __init__(self, message: str):
+        super().__init__("ResourceNotFoundException", message)
+        self.description = json.dumps({"__type": self.error_type, "Type": "User", "Message": message})
+
+
+class ResourceConflict(JsonRESTError):
+    """409 ``ResourceConflictException`` (its body spells ``message`` in lower case)."""
+
+    code = 409
+
+    def __init__(self, message: str):
+        super().__init__("ResourceConflictException", message)
+        self.description = json.dumps({"__type": self.error_type, "Type": "User", "message": message})
+
+
 class TooManyRequests(JsonRESTError):
     """429: the function is at its reserved concurrency (or has none)."""
 

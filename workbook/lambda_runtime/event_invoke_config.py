@@ -30,6 +30,7 @@ from urllib.parse import unquote
 from moto.core.exceptions import JsonRESTError
 
 from . import errors
+from .errors import NotFound
 
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE = 21600  # seconds: 6 hours
@@ -46,16 +47,6 @@ _SUCCESS_SERVICES = ("sqs", "sns", "lambda", "events")
 _FAILURE_SERVICES = ("sqs", "sns", "lambda", "events", "s3")
 
 _lock = threading.Lock()
-
-
-class NotFound(JsonRESTError):
-    """404 ``ResourceNotFoundException`` with AWS's body (``Type`` and a capital ``Message``)."""
-
-    code = 404
-
-    def __init__(self, message: str):
-        super().__init__("ResourceNotFoundException", message)
-        self.description = json.dumps({"__type": self.error_type, "Type": "User", "Message": message})
 
 
 class Validation(JsonRESTError):

@@ -29,24 +29,9 @@ from urllib.parse import unquote
 from moto.core.exceptions import JsonRESTError
 
 from . import errors
+from .errors import NotFound, ResourceConflict
 
 _ALIAS_NAME = re.compile(r"[a-zA-Z0-9-_]+")
-
-
-class NotFound(JsonRESTError):
-    code = 404
-
-    def __init__(self, message: str):
-        super().__init__("ResourceNotFoundException", message)
-        self.description = json.dumps({"__type": self.error_type, "Type": "User", "Message": message})
-
-
-class Conflict(JsonRESTError):
-    code = 409
-
-    def __init__(self, message: str):
-        super().__init__("ResourceConflictException", message)
-        self.description = json.dumps({"__type": self.error_type, "Type": "User", "message": message})
 
 
 class PreconditionFailed(JsonRESTError):
@@ -160,7 +145,7 @@ def add(response):
     body = json.loads(response.body or "{}")
     sid = body.get("StatementId")
     if sid and any(s.get("Sid") == sid for s in statements_for(fn, qualifier)):
-        raise Conflict(f"The statement id ({sid}) provided already exists. "
+        raise ResourceConflict(f"The statement id ({sid}) provided already exists. "
                        "Please provide a new statement id, or remove the existing statement.")
     if body.get("RevisionId") and body["RevisionId"] != fn.policy.revision:
         raise PreconditionFailed()

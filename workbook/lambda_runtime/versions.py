@@ -20,7 +20,8 @@ from __future__ import annotations
 import threading
 
 from . import errors
-from .aliases import ResourceConflict, weighted_versions
+from .aliases import weighted_versions
+from .errors import ResourceConflict
 
 _lock = threading.Lock()
 _installed = False
