@@ -14,6 +14,11 @@ E2E_STAMP := $(E2E_VENV)/.requirements-installed
 
 .PHONY: lab test e2e check labs bench clean distclean venv
 
+# Python's bytecode cache stays on even where the machine turns it off (PYTHONDONTWRITEBYTECODE, common in
+# containers): without it every kernel and test worker compiles the workbook again, and pytest rewrites
+# every test module in each of its workers.
+unexport PYTHONDONTWRITEBYTECODE
+
 venv: $(STAMP)
 
 # PYTHONWARNINGS: pip shows setuptools' note on the editable install of the workbook itself as a warning box.
@@ -44,7 +49,7 @@ NBVAL_DIRS := notebooks
 # Two test workers per CPU: much of a test's time is spent waiting (kernels, handlers sleeping, scaled retries).
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(2 * (os.cpu_count() or 1))")
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-current-env $(PYTEST_ARGS) tests $(NBVAL_DIRS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --nbval-lax --nbval-current-env $(PYTEST_ARGS) tests $(NBVAL_DIRS)
 
 $(E2E_STAMP): requirements-e2e.txt
 	@test -x $(E2E_VENV)/bin/python || $(PYTHON) -m venv $(E2E_VENV)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import subprocess
+import sys
 
 import pytest
 
@@ -157,6 +160,20 @@ def test_steps_not_attempted_are_not_recorded(demo):
     assert progress.attempts() == []
 
 
+def test_a_graded_kernel_hands_over_answers_without_checking(monkeypatch, demo):
+    """In a kernel the grader started, does a check cell keep the answer but leave the checking (and the
+    log) to the grader, so that the same work is not done twice?"""
+    from workbook.checks import answers
+
+    monkeypatch.setenv(checks.GRADED_VARIABLE, "1")
+    monkeypatch.setattr(checks, "Aws", lambda: pytest.fail("a graded kernel built the checks' clients"))
+    report = checks.step(DEMO, "value").check(42)
+    assert [(o.status, o.feedback) for o in report.outcomes] == [(Status.NOT_ATTEMPTED, checks.BEING_GRADED)]
+    assert {o.status for o in checks.run(DEMO).outcomes} == {Status.NOT_ATTEMPTED}
+    assert progress.attempts() == []
+    assert '"passed": {"value": [[42], {}]}' in answers.export({}, [], DEMO)
+
+
 def test_results_records_nothing(demo):
     """Does checks.results (used by the grader) leave the attempt log alone?"""
     checks.results(DEMO)
@@ -259,6 +276,22 @@ def test_notebook_files_map_to_their_lab():
     assert registry.lab_for_file("01-serverless-concepts").module == "01-serverless-concepts"
     assert registry.lab_for_file("01-serverless-concepts-ada").module == "01-serverless-concepts"
     assert registry.lab_for_file("homework") is None
+
+
+def test_a_lab_s_checks_load_without_the_other_labs():
+    """Does the first check of a lab import that lab's checks only (a learner's first check cell stays
+    quick), and is every lab's file named so that this works (m01_serverless_concepts.py)?"""
+    code = (
+        "import sys\n"
+        "from workbook.checks import registry\n"
+        "registry.get_lab('01-serverless-concepts')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('workbook.checks.labs.m')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['workbook.checks.labs.m01_serverless_concepts']"
+    for module in registry.all_labs():
+        expected = "m" + module.replace("-", "_")
+        assert importlib.util.find_spec(f"workbook.checks.labs.{expected}"), f"name {module}'s checks {expected}.py"
 
 
 @pytest.mark.parametrize("module", sorted(registry.all_labs()))

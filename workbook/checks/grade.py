@@ -5,7 +5,8 @@ How one notebook is graded:
 1. This process owns the sandbox. The notebook runs top to bottom in a fresh kernel *attached* to it
    (``sandbox.start()`` in the notebook attaches instead of starting a sandbox of its own), so that nothing
    the notebook does in its kernel can change the grade: the checks run here, through boto3, with private
-   inputs that never reach the kernel.
+   inputs that never reach the kernel. The notebook's own check cells skip their self-check (it would only
+   repeat this work) and just keep the answers they are given.
 2. After each cell that changed the sandbox (a request that writes) or an answer a step asks for (``log``,
    ``report``, …, read from the kernel as data), the checks of the steps not passed yet run again. A step
    counts as done if its check passed at any point; the report says after which cell. So tidying up at the
@@ -44,7 +45,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 
-from . import answers, registry
+from . import GRADED_VARIABLE, answers, registry
 from .model import Lab, Outcome, Status
 
 CSV_COLUMNS = ("notebook", "module", "step", "title", "status", "passed", "exercise", "cell", "feedback")
@@ -271,8 +272,9 @@ class GradedRun:
         settings = Settings(self.sb)
         try:
             with tempfile.TemporaryDirectory(prefix="workbook-grade-") as scratch:
-                # The kernel's own check cells record progress; keep that out of the instructor's log.
-                env = {**os.environ, "WORKBOOK_HOME": scratch, **self.sb.share()}
+                # The kernel's check cells only hand over answers (GRADED_VARIABLE); whatever else the
+                # notebook records in a progress log stays out of the instructor's.
+                env = {**os.environ, "WORKBOOK_HOME": scratch, GRADED_VARIABLE: "1", **self.sb.share()}
                 self.checker = Checker(self.lab, self.sb, settings)
                 run_sync(self._run)(env)
         finally:

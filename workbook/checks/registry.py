@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import pkgutil
-from functools import cache
 
 from . import labs as _labs_package
 from .model import Lab
@@ -18,20 +18,32 @@ class UnknownLab(LookupError):
     """No lab has checks under that name."""
 
 
-@cache
+_found: dict[str, Lab] = {}  # module slug → Lab, for the lab modules imported so far
+_all_found = False
+
+
 def all_labs() -> dict[str, Lab]:
     """Module slug → Lab, for every lab module in workbook/checks/labs/."""
-    found: dict[str, Lab] = {}
-    for info in sorted(pkgutil.iter_modules(_labs_package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{_labs_package.__name__}.{info.name}")
-        lab = getattr(module, "lab", None)
-        if isinstance(lab, Lab):
-            found[lab.module] = lab
-    return found
+    global _all_found
+    if not _all_found:
+        for info in sorted(pkgutil.iter_modules(_labs_package.__path__), key=lambda i: i.name):
+            _import(info.name)
+        _all_found = True
+    return _found
 
 
 def get_lab(module: str) -> Lab:
-    """The lab for ``module`` (e.g. ``"01-serverless-concepts"``); UnknownLab with suggestions otherwise."""
+    """The lab for ``module`` (e.g. ``"01-serverless-concepts"``); UnknownLab with suggestions otherwise.
+
+    Only that lab's checks are imported when its file follows the naming rule (``m01_serverless_concepts``),
+    which keeps a learner's first check cell quick; the other labs are imported to make suggestions.
+    """
+    if module not in _found and not _all_found:
+        name = "m" + str(module).replace("-", "_")
+        if name.isidentifier() and importlib.util.find_spec(f"{_labs_package.__name__}.{name}") is not None:
+            _import(name)
+    if module in _found:
+        return _found[module]
     labs = all_labs()
     if module in labs:
         return labs[module]
@@ -39,6 +51,13 @@ def get_lab(module: str) -> Lab:
     suggestion = f" Did you mean {close[0]!r}?" if close else ""
     available = ", ".join(labs) or "none"
     raise UnknownLab(f"there are no checks for {module!r}.{suggestion} Labs with checks: {available}")
+
+
+def _import(name: str) -> None:
+    module = importlib.import_module(f"{_labs_package.__name__}.{name}")
+    lab = getattr(module, "lab", None)
+    if isinstance(lab, Lab):
+        _found[lab.module] = lab
 
 
 def lab_for_file(stem: str) -> Lab | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -58,6 +59,7 @@ class LoopbackMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _remember_moto_modules()
         handler = type("QuietMotoRequestHandler", (_QuietHandler, MotoRequestHandler), {})
         self.guard = SandboxGuard(DomainDispatcherApplication(_create_app_without_cors))
         self._server: BaseWSGIServer = make_server(
@@ -90,6 +92,16 @@ class LoopbackMotoServer:
 
 def _ignore(*args, **kwargs) -> None:
     pass
+
+
+def _remember_moto_modules() -> None:
+    """List moto's service folders once: its dispatcher lists them again (a directory scan and a ``stat``
+    per folder) for every request it routes."""
+    from moto import backends
+
+    listing = backends.list_of_moto_modules
+    if not hasattr(listing, "cache_info"):
+        backends.list_of_moto_modules = functools.cache(lambda: tuple(listing()))
 
 
 def _create_app_without_cors(service):

@@ -164,26 +164,14 @@ def test_a_handler_that_fails_the_whole_batch_fails_steps_1_and_2(tmp_path):
     assert "whole batch" in feedback(result, "batch")
 
 
-def test_another_max_receive_count_fails_the_dlq_step(tmp_path):
-    """Does a redrive policy with maxReceiveCount 5, when the step says 3, fail the DLQ step only?"""
-    submission = Submission(LAB).edit(STEP_2, '"maxReceiveCount": 3', '"maxReceiveCount": 5')
-    result = submission.grade(tmp_path, f"{LAB}-five-receives")
-    assert statuses(result) == {**ALL_PASSED, "dlq": "failed"}, result["steps"]
-    assert "maxReceiveCount is 5" in feedback(result, "dlq")
-
-
-def test_a_destination_on_latest_fails_the_on_failure_step(tmp_path):
-    """Does an event invoke config on $LATEST, when the shop invokes live, fail the on-failure step only?"""
-    submission = Submission(LAB).edit(STEP_3, '    Qualifier="live",\n', "")
-    result = submission.grade(tmp_path, f"{LAB}-latest")
-    assert statuses(result) == {**ALL_PASSED, "on-failure": "failed"}, result["steps"]
-    assert "Qualifier='live'" in feedback(result, "on-failure")
-
-
-def test_dedup_by_message_id_fails_the_once_step(tmp_path):
-    """Does idempotency keyed on the message id, when the step says order id, fail the once step only?"""
+def test_five_receives_a_config_on_latest_and_dedup_by_message_id_each_fail_their_own_step_only(tmp_path):
+    """Do maxReceiveCount 5 when the step says 3 (dlq), an event invoke config on $LATEST when the shop
+    invokes live (on-failure), and idempotency keyed on the message id when the step says order id (once) each
+    fail their own step, naming the problem, while the batch step passes?"""
     submission = (
         Submission(LAB)
+        .edit(STEP_2, '"maxReceiveCount": 3', '"maxReceiveCount": 5')
+        .edit(STEP_3, '    Qualifier="live",\n', "")
         .edit(STEP_4, 'event_key_jmespath="order_id"', 'event_key_jmespath="message_id"')
         .edit(
             STEP_4,
@@ -191,8 +179,11 @@ def test_dedup_by_message_id_fails_the_once_step(tmp_path):
             'charge_once(order={**parse_order(record["body"]), "message_id": record["messageId"]})',
         )
     )
-    result = submission.grade(tmp_path, f"{LAB}-by-message-id")
-    assert statuses(result) == {**ALL_PASSED, "once": "failed"}, result["steps"]
+    result = submission.grade(tmp_path, f"{LAB}-five-latest-by-message-id")
+    failed = dict.fromkeys(["dlq", "on-failure", "once"], "failed")
+    assert statuses(result) == {**ALL_PASSED, **failed}, result["steps"]
+    assert "maxReceiveCount is 5" in feedback(result, "dlq")
+    assert "Qualifier='live'" in feedback(result, "on-failure")
     assert "charged 2 times" in feedback(result, "once")
 
 

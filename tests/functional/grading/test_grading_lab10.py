@@ -111,16 +111,28 @@ def show_page():
 '''
 
 
-def test_a_broad_role_and_an_unescaped_page_fail_their_steps_only(tmp_path):
-    """Do dynamodb:* in the role and unescaped names in the page fail the role and the page, nothing else?"""
+def test_a_broad_role_a_crash_on_bad_json_and_an_unescaped_page_each_fail_their_own_steps_only(tmp_path):
+    """Do dynamodb:* in the role (role), a handler whose json.loads is not guarded (function and, as a 500
+    over HTTP, api) and unescaped names in the page (page) each fail only the steps they are wrong for, naming
+    the problem?"""
     submission = (
         Submission(LAB)
         .edit(ROLE_CELL, '["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Scan"]', '"dynamodb:*"')
+        .edit(
+            HANDLER_CELL,
+            """    try:
+        data = json.loads(body)
+    except ValueError:
+        return respond(400, {"error": 'the body must be JSON, like {"name": "teapot"}'})
+""",
+            "    data = json.loads(body)\n",
+        )
         .edit(PAGE_CELL, "{html.escape(name)}", "{name}")
     )  # fmt: skip
-    result = submission.grade(tmp_path, f"{LAB}-broad-unescaped")
-    assert statuses(result) == {**ALL_PASSED, "role": "failed", "page": "failed"}, result["steps"]
+    result = submission.grade(tmp_path, f"{LAB}-broad-crash-unescaped")
+    assert statuses(result) == dict.fromkeys(ALL_PASSED, "failed"), result["steps"]
     assert "dynamodb:*" in feedback(result, "role")
+    assert "500" in feedback(result, "function") and "500" in feedback(result, "api")
     assert "html.escape" in feedback(result, "page")
 
 
@@ -130,22 +142,6 @@ def test_a_creation_answered_200_fails_the_handler_and_the_api(tmp_path):
     result = submission.grade(tmp_path, f"{LAB}-200")
     assert statuses(result) == {**ALL_PASSED, "function": "failed", "api": "failed"}, result["steps"]
     assert "201" in feedback(result, "function") and "201" in feedback(result, "api")
-
-
-def test_a_crash_on_a_malformed_body_fails_the_handler(tmp_path):
-    """Does a handler whose json.loads is not guarded (a 500 through the API) fail the function step?"""
-    submission = Submission(LAB).edit(
-        HANDLER_CELL,
-        """    try:
-        data = json.loads(body)
-    except ValueError:
-        return respond(400, {"error": 'the body must be JSON, like {"name": "teapot"}'})
-""",
-        "    data = json.loads(body)\n",
-    )
-    result = submission.grade(tmp_path, f"{LAB}-crash")
-    assert statuses(result)["function"] == "failed", result["steps"]
-    assert "500" in feedback(result, "function")
 
 
 def test_an_integration_on_latest_fails_the_api_and_the_page(tmp_path):
