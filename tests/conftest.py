@@ -59,6 +59,15 @@ def session_sandbox():
 
 
 @pytest.fixture
+def moto_env(monkeypatch):
+    """A plain moto test's environment (fake keys, us-east-1), for `mock_aws()` + `activate()`."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # set by a sandbox an earlier test left running
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
 def sb(session_sandbox, monkeypatch):
     """A running sandbox with no AWS resources and no execution environments.
 

@@ -15,10 +15,7 @@ from .lambda_helpers import TRUST_POLICY, make_zip
 REGION = "us-east-1"
 
 
-@pytest.fixture(autouse=True)
-def plain_moto_environment(monkeypatch):
-    """Fake credentials, and no AWS_ENDPOINT_URL left by a sandbox an earlier test started."""
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+pytestmark = pytest.mark.usefixtures("moto_env")
 
 
 def _function(name: str = "recorder") -> None:

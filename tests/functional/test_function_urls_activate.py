@@ -15,14 +15,6 @@ from .lambda_helpers import TRUST_POLICY, make_zip
 REGION = "us-east-1"
 
 
-@pytest.fixture
-def moto_env(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # set by a sandbox an earlier test left running
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
 def deploy(lam):
     role = boto3.client("iam", region_name=REGION).create_role(
         RoleName="exec", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]

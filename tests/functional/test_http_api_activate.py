@@ -14,14 +14,6 @@ from .lambda_helpers import TRUST_POLICY, make_zip
 REGION = "us-east-1"
 
 
-@pytest.fixture
-def moto_env(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # set by a sandbox an earlier test left running
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
 def test_http_api_works_inside_mock_aws(moto_env):
     """Inside mock_aws() + activate(), does a quick-created HTTP API reach the function, and close after?"""
     with mock_aws(), lambda_runtime.activate():

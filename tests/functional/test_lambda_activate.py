@@ -10,12 +10,8 @@ from workbook import lambda_runtime
 from .lambda_helpers import TRUST_POLICY, make_zip
 
 
-def test_activate_runs_handlers_inside_mock_aws(monkeypatch):
+def test_activate_runs_handlers_inside_mock_aws(moto_env):
     """With `with mock_aws(), lambda_runtime.activate():`, does invoke run the handler and can it call moto?"""
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # set by a sandbox an earlier test left running
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws(), lambda_runtime.activate():
         iam = boto3.client("iam", region_name="us-east-1")
         role = iam.create_role(RoleName="exec", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]

@@ -14,6 +14,7 @@ from .async_helpers import FAILING
 from .lambda_helpers import TRUST_POLICY, make_zip
 
 REGION = "us-east-1"
+pytestmark = pytest.mark.usefixtures("moto_env")
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -24,14 +25,6 @@ def without_sandbox():
 
     with moto_patch.suspended():
         yield
-
-
-@pytest.fixture(autouse=True)
-def plain_environment(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # set by a sandbox an earlier test left running
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
 def role() -> str:

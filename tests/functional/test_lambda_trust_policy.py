@@ -261,14 +261,10 @@ def test_a_handler_cannot_hop_into_a_role_that_does_not_trust_it(sb):
 
 
 @pytest.mark.slow
-def test_trust_policies_hold_under_mock_aws_and_activate(monkeypatch):
+def test_trust_policies_hold_under_mock_aws_and_activate(moto_env):
     """With `mock_aws()` and `lambda_runtime.activate()`, is the trust policy enforced for the handler too?"""
     from .lambda_helpers import make_zip
 
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws(), lambda_runtime.activate():
         iam_client = boto3.client("iam", region_name="us-east-1")
         caller = make_role(iam_client, "hopper-role", LAMBDA_TRUST_POLICY, ALLOW_ASSUME_ANY)

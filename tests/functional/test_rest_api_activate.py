@@ -18,14 +18,6 @@ from .rest_api_helpers import ECHO, allow_api, call, echoed, proxy_api
 REGION = "us-east-1"
 
 
-@pytest.fixture
-def moto_env(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # set by a sandbox an earlier test left running
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
 def echo_function() -> dict:
     iam = boto3.client("iam", region_name=REGION)
     role = iam.create_role(RoleName="exec", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]

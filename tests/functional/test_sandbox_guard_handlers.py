@@ -55,12 +55,8 @@ def test_a_handler_cannot_sidestep_its_role(sb, event, expected):
 
 
 @pytest.mark.slow
-def test_invented_keys_from_a_handler_are_refused_under_mock_aws(monkeypatch):
+def test_invented_keys_from_a_handler_are_refused_under_mock_aws(moto_env):
     """Under `mock_aws()` + `activate()`, is a handler's invented key refused, and the test's calls not?"""
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws(), lambda_runtime.activate():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="private")
         role = role_allowing_only_logs(boto3.client("iam", region_name="us-east-1"))

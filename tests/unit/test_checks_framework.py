@@ -280,15 +280,21 @@ def test_notebook_files_map_to_their_lab():
 
 def test_a_lab_s_checks_load_without_the_other_labs():
     """Does the first check of a lab import that lab's checks only (a learner's first check cell stays
-    quick), and is every lab's file named so that this works (m01_serverless_concepts.py)?"""
+    quick), are all the labs still listed in order afterwards, and is every lab's file named so that this
+    works (m01_serverless_concepts.py)?"""
     code = (
         "import sys\n"
         "from workbook.checks import registry\n"
         "registry.get_lab('01-serverless-concepts')\n"
-        "print(sorted(m for m in sys.modules if m.startswith('workbook.checks.labs.m')))"
+        "print(sorted(m for m in sys.modules if m.startswith('workbook.checks.labs.m')))\n"
+        "registry.get_lab('05-execution-environment')\n"
+        "print(list(registry.all_labs()) == sorted(registry.all_labs()))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "['workbook.checks.labs.m01_serverless_concepts']"
+    loaded, in_order = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert loaded == "['workbook.checks.labs.m01_serverless_concepts']"
+    assert in_order == "True", "all_labs() lists the labs in order, whichever was checked first"
     for module in registry.all_labs():
         expected = "m" + module.replace("-", "_")
         assert importlib.util.find_spec(f"workbook.checks.labs.{expected}"), f"name {module}'s checks {expected}.py"

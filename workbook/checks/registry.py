@@ -26,8 +26,11 @@ def all_labs() -> dict[str, Lab]:
     """Module slug → Lab, for every lab module in workbook/checks/labs/."""
     global _all_found
     if not _all_found:
-        for info in sorted(pkgutil.iter_modules(_labs_package.__path__), key=lambda i: i.name):
+        for info in pkgutil.iter_modules(_labs_package.__path__):
             _import(info.name)
+        ordered = sorted(_found.items())  # a lab checked before the others were imported came first
+        _found.clear()
+        _found.update(ordered)
         _all_found = True
     return _found
 

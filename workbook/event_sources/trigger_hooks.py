@@ -27,10 +27,10 @@ import logging
 import re
 import threading
 
+from workbook.lambda_runtime.moto_patch import once
+
 log = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_installed = False
 _request = threading.local()
 _CREDENTIAL = re.compile(r"Credential=(ASIA[A-Z0-9]+)/\d+/([a-z0-9-]+)/")
 
@@ -41,13 +41,9 @@ def _runtime():
     return moto_patch.active()
 
 
+@once
 def install() -> None:
     """Patch moto once (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
     _patch_request_context()
     _patch_s3()
     _patch_sns()

@@ -19,12 +19,11 @@ The API Gateway patches are installed when moto first imports those models.
 from __future__ import annotations
 
 import functools
-import threading
 
 import wrapt
 
-_lock = threading.Lock()
-_installed = False
+from workbook.lambda_runtime.moto_patch import once
+
 _URLS_ROUTE = r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/urls/?$"
 
 
@@ -34,13 +33,9 @@ def _runtime():
     return moto_patch.active()
 
 
+@once
 def install() -> None:
     """Patch moto once (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
     _patch_function_url_api()
     _patch_deletions()
     _patch_policy_conditions()

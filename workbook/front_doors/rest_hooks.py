@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 
-_lock = threading.Lock()
-_installed = False
+from workbook.lambda_runtime.moto_patch import once
+
 
 
 def _active() -> bool:
@@ -30,13 +29,9 @@ def _active() -> bool:
     return moto_patch.active() is not None
 
 
+@once
 def install() -> None:
     """Patch moto once (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
     from moto.apigateway.models import APIGatewayBackend, RestAPI
     from moto.apigateway.responses import APIGatewayResponse
 

@@ -13,14 +13,12 @@ answers as it always does.
 from __future__ import annotations
 
 import json
-import threading
 
 from moto.core.exceptions import JsonRESTError
 
 from .errors import ResourceConflict
+from .moto_patch import once
 
-_lock = threading.Lock()
-_installed = False
 
 _WEIGHT_CONSTRAINT = (
     "failed to satisfy constraint: Map value must satisfy constraint: "
@@ -103,12 +101,8 @@ def validate_routing(backend, function_name: str, function_version: str | None, 
         backend.get_function(function_name, key)  # 404 Function not found: …:<key>
 
 
+@once
 def install() -> None:
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
     from moto.awslambda import exceptions, models
 
     from .moto_patch import active

@@ -29,6 +29,7 @@ original, so moto behaves exactly as it does without the workbook.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 
@@ -37,6 +38,30 @@ import wrapt
 _lock = threading.Lock()
 _installed = False
 _runtimes: list = []  # active runtimes, most recent last
+
+
+def once(install):
+    """Make ``install`` (a function that patches moto) run only the first time it is called, from any thread.
+
+    Example::
+
+        @moto_patch.once
+        def install():
+            models.LambdaBackend.create_alias = create_alias
+    """
+    lock = threading.Lock()
+    done = False
+
+    @functools.wraps(install)
+    def install_once() -> None:
+        nonlocal done
+        with lock:
+            if done:
+                return
+            done = True
+        install()
+
+    return install_once
 
 
 def active():

@@ -17,14 +17,12 @@ Example::
 
 from __future__ import annotations
 
-import threading
 
 from . import errors
 from .aliases import weighted_versions
 from .errors import ResourceConflict
+from .moto_patch import once
 
-_lock = threading.Lock()
-_installed = False
 
 ONLY_LATEST = ("Current operation does not support versions other than $LATEST. "
                "Please set the version to $LATEST or do not set a version in your request.")
@@ -44,12 +42,8 @@ def referencing_aliases(backend, name: str, version: str) -> list[str]:
     return found
 
 
+@once
 def install() -> None:
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
     from moto.awslambda import models
     from moto.awslambda.exceptions import UnknownFunctionException
 
